@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AuthPortal.Data;
+
+internal sealed class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
+{
+    public void Configure(EntityTypeBuilder<AppUser> user)
+    {
+        user.Property(u => u.DisplayName).HasMaxLength(100);
+        user.Property(u => u.TimeZone).HasMaxLength(64);
+        user.HasIndex(u => u.CreatedAt);
+    }
+}
+
+internal sealed class AppRoleConfiguration : IEntityTypeConfiguration<AppRole>
+{
+    public void Configure(EntityTypeBuilder<AppRole> role)
+    {
+        role.Property(r => r.Description).HasMaxLength(256);
+    }
+}
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> audit)
+    {
+        audit.Property(a => a.Action).HasMaxLength(64);
+        audit.Property(a => a.ActorKind).HasConversion<string>().HasMaxLength(16);
+        audit.Property(a => a.TargetType).HasMaxLength(64);
+        audit.Property(a => a.TargetId).HasMaxLength(128);
+        audit.Property(a => a.IpAddress).HasMaxLength(64);
+        audit.Property(a => a.UserAgent).HasMaxLength(512);
+        audit.Property(a => a.PreviousHash).HasMaxLength(64);
+        audit.Property(a => a.Hash).HasMaxLength(64);
+        audit.HasIndex(a => a.OccurredAt);
+        audit.HasIndex(a => new { a.ActorUserId, a.OccurredAt });
+        audit.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
+    }
+}

@@ -1,0 +1,43 @@
+using AuthPortal.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthPortal.Features.Setup;
+
+/// <summary>Creates the first administrator, only while the portal has no user at all.</summary>
+public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> userManager, TimeProvider time)
+{
+    public const string AdministratorRole = "Administrator";
+
+    public async Task<IdentityResult> CreateFirstAsync(string email, string displayName, string password, CancellationToken cancellationToken = default)
+    {
+        // The existence check and the insert share one write transaction, so two concurrent setup
+        // attempts cannot both create an administrator.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.Users.AnyAsync(cancellationToken))
+        {
+            return IdentityResult.Failed(new IdentityError { Code = "SetupDone", Description = "The portal already has users; setup is complete." });
+        }
+
+        var user = new AppUser
+        {
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = string.IsNullOrWhiteSpace(displayName) ? email : displayName.Trim(),
+            CreatedAt = time.GetUtcNow(),
+        };
+        var created = await userManager.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            return created;
+        }
+        var role = await userManager.AddToRoleAsync(user, AdministratorRole);
+        if (!role.Succeeded)
+        {
+            return role;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return IdentityResult.Success;
+    }
+}

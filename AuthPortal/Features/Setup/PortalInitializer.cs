@@ -1,0 +1,98 @@
+using System.Security.Claims;
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Infrastructure.Authorization;
+using AuthPortal.Infrastructure.Options;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AuthPortal.Features.Setup;
+
+/// <summary>
+/// Start-up work: apply migrations, make sure the built-in Administrator role holds every system
+/// permission, then either create the administrator from <c>Bootstrap:*</c> or, while no user exists,
+/// print the one-time setup link.
+/// </summary>
+public static class PortalInitializer
+{
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+
+    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await MigrateAsync(app.Services, cancellationToken);
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
+        await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
+
+        var db = services.GetRequiredService<AppDbContext>();
+        if (await db.Users.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var bootstrap = services.GetRequiredService<IOptions<BootstrapOptions>>().Value;
+        if (bootstrap.IsSet)
+        {
+            var result = await services.GetRequiredService<AdministratorCreator>()
+                .CreateFirstAsync(bootstrap.AdminEmail!, "Administrator", bootstrap.AdminPassword!, cancellationToken);
+            if (!result.Succeeded)
+            {
+                throw new OptionsValidationException(BootstrapOptions.Section, typeof(BootstrapOptions),
+                    result.Errors.Select(e => $"Bootstrap:AdminPassword was refused: {e.Description}"));
+            }
+            await services.GetRequiredService<AuditLog>().RecordAsync(
+                new AuditRecord(AuditActions.AdminBootstrapped) { ActorKind = ActorKind.System, TargetType = "user", Details = new { email = bootstrap.AdminEmail } },
+                cancellationToken);
+            logger.LogInformation("Created the first administrator {Email} from Bootstrap:AdminEmail.", bootstrap.AdminEmail);
+            return;
+        }
+
+        var token = app.Services.GetRequiredService<SetupToken>().Issue();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                ?? "http://localhost:5000";
+            logger.LogWarning("No user exists yet. Open {SetupUrl} to create the first administrator (the link works once).",
+                $"{address.TrimEnd('/')}/setup?token={token}");
+        });
+    }
+
+    private static async Task EnsureAdministratorRoleAsync(RoleManager<AppRole> roles)
+    {
+        var admin = await roles.FindByNameAsync(AdministratorCreator.AdministratorRole);
+        if (admin is null)
+        {
+            admin = new AppRole(AdministratorCreator.AdministratorRole)
+            {
+                Description = "Holds every permission. Cannot be deleted; the last administrator cannot lose it.",
+                IsBuiltIn = true,
+            };
+            Check(await roles.CreateAsync(admin));
+        }
+
+        var held = (await roles.GetClaimsAsync(admin))
+            .Where(c => c.Type == Permissions.ClaimType).Select(c => c.Value).ToHashSet();
+        foreach (var permission in Permissions.System.Where(p => !held.Contains(p.Name)))
+        {
+            Check(await roles.AddClaimAsync(admin, new Claim(Permissions.ClaimType, permission.Name)));
+        }
+    }
+
+    private static void Check(IdentityResult result)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using AuthPortal.Infrastructure.Options;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace AuthPortal.Infrastructure.Email;
+
+/// <summary>A message the portal sends: a subject, a plain-text body, an HTML body and the link it is about.</summary>
+public sealed record OutgoingMail(string To, string Subject, string TextBody, string HtmlBody, string? ActionLink = null);
+
+/// <summary>The boundary to the outside mail system.</summary>
+public interface IMailSender
+{
+    Task SendAsync(OutgoingMail mail, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Sends through SMTP (MailKit) when <c>Email:Smtp:Host</c> is set; otherwise writes each message as an
+/// .eml file into <c>Email:PickupDirectory</c>, so the embedded default works with no mail server.
+/// </summary>
+internal sealed class MailKitMailSender(IOptions<EmailOptions> options, IHostEnvironment environment, ILogger<MailKitMailSender> logger)
+    : IMailSender
+{
+    public async Task SendAsync(OutgoingMail mail, CancellationToken cancellationToken = default)
+    {
+        var settings = options.Value;
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(settings.Smtp.From));
+        message.To.Add(MailboxAddress.Parse(mail.To));
+        message.Subject = mail.Subject;
+        message.Body = new BodyBuilder { TextBody = mail.TextBody, HtmlBody = mail.HtmlBody }.ToMessageBody();
+
+        if (string.IsNullOrWhiteSpace(settings.Smtp.Host))
+        {
+            var directory = PickupDirectory(settings, environment);
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}.eml");
+            await message.WriteToAsync(path, cancellationToken);
+            // Pickup mode is for machines without a mail server: the link in the log is how the
+            // operator reaches it. SMTP mode never logs links.
+            logger.LogInformation("Wrote \"{Subject}\" for {To} to {Path}. Link: {ActionLink}", mail.Subject, mail.To, path, mail.ActionLink);
+            return;
+        }
+
+        using var client = new SmtpClient();
+        await client.ConnectAsync(settings.Smtp.Host, settings.Smtp.Port, SecureSocketOptions.Auto, cancellationToken);
+        if (!string.IsNullOrEmpty(settings.Smtp.UserName))
+        {
+            await client.AuthenticateAsync(settings.Smtp.UserName, settings.Smtp.Password ?? "", cancellationToken);
+        }
+        await client.SendAsync(message, cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
+        logger.LogInformation("Sent \"{Subject}\" to {To} through {Host}", mail.Subject, mail.To, settings.Smtp.Host);
+    }
+
+    public static string PickupDirectory(EmailOptions settings, IHostEnvironment environment) =>
+        Path.GetFullPath(Path.Combine(environment.ContentRootPath, settings.PickupDirectory));
+}

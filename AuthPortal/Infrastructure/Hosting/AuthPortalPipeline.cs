@@ -1,0 +1,80 @@
+using AuthPortal.Components;
+using AuthPortal.Components.Account;
+using AuthPortal.Features.Setup;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using AuthPortal.Infrastructure.Security;
+
+namespace AuthPortal.Infrastructure.Hosting;
+
+public static class AuthPortalPipeline
+{
+    /// <summary>The request pipeline and every endpoint.</summary>
+    public static WebApplication UseAuthPortal(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+            app.UseHsts();
+            app.UseHttpsRedirection();
+        }
+        app.UseSecurityHeaders();
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapAccountEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    /// <summary>
+    /// Validates configuration, migrates the database, then either stops (<c>migrate</c> command) or
+    /// prepares the first run and serves. A configuration error ends the process with exit code 1 and
+    /// one message naming the key.
+    /// </summary>
+    public static async Task<int> RunAuthPortalAsync(this WebApplication app, string[] args)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal");
+        try
+        {
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            return ConfigurationError(logger, ex);
+        }
+
+        if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
+        {
+            await PortalInitializer.MigrateAsync(app.Services);
+            logger.LogInformation("The database is up to date.");
+            return 0;
+        }
+
+        try
+        {
+            await PortalInitializer.InitializeAsync(app);
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ConfigurationError(logger, ex);
+        }
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static int ConfigurationError(ILogger logger, Exception ex)
+    {
+        var message = ex is OptionsValidationException validation ? string.Join(" ", validation.Failures) : ex.Message;
+        logger.LogCritical("Configuration error: {Message}", message);
+        Console.Error.WriteLine($"Configuration error: {message}");
+        return 1;
+    }
+}

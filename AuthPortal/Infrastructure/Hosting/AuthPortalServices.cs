@@ -1,0 +1,149 @@
+using System.Net;
+using AuthPortal.Components.Account;
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Features.Setup;
+using AuthPortal.Features.Users;
+using AuthPortal.Infrastructure.Authorization;
+using AuthPortal.Infrastructure.Database;
+using AuthPortal.Infrastructure.Email;
+using AuthPortal.Infrastructure.Options;
+using AuthPortal.Infrastructure.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace AuthPortal.Infrastructure.Hosting;
+
+public static class AuthPortalServices
+{
+    /// <summary>Registers everything the portal needs, grouped by feature.</summary>
+    public static WebApplicationBuilder AddAuthPortal(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        // Configuration: every section validated on start, failures name the key.
+        services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+        services.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section);
+        services.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+        services.AddValidatedOptions<PasswordPolicyOptions>(PasswordPolicyOptions.Section);
+        services.AddValidatedOptions<LockoutPolicyOptions>(LockoutPolicyOptions.Section);
+        services.AddValidatedOptions<EmailOptions>(EmailOptions.Section);
+        services.AddValidatedOptions<ProxyOptions>(ProxyOptions.Section);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddMemoryCache();
+
+        // Data: one Identity DbContext; keys for cookies and tokens persisted beside it.
+        services.AddAuthPortalDatabase(configuration, builder.Environment.ContentRootPath);
+        services.AddDataProtection().SetApplicationName("AuthPortal").PersistKeysToDbContext<AppDbContext>();
+        services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database", tags: ["ready"]);
+
+        AddIdentity(services);
+        AddProxySupport(services, configuration);
+
+        // UI
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, PortalRevalidatingAuthenticationStateProvider>();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddMudServices();
+        services.AddHsts(options =>
+        {
+            options.MaxAge = TimeSpan.FromDays(365);
+            options.IncludeSubDomains = true;
+        });
+
+        // Features
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<IMailSender, MailKitMailSender>();
+        services.AddSingleton<IEmailSender<AppUser>, AccountEmails>();
+        services.AddSingleton<SetupToken>();
+        services.AddScoped<AdministratorCreator>();
+        services.AddScoped<PasswordSignIn>();
+        services.AddScoped<Registration>();
+        services.AddSingleton<UserDirectory>();
+        return builder;
+    }
+
+    private static void AddIdentity(IServiceCollection services)
+    {
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+
+        services.AddIdentityCore<AppUser>(options => options.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
+            .AddRoles<AppRole>()
+            .AddEntityFrameworkStores<AppDbContext>()
+            .AddSignInManager<PortalSignInManager>()
+            .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>()
+            .AddDefaultTokenProviders();
+
+        services.AddOptions<IdentityOptions>()
+            .Configure<IOptions<PasswordPolicyOptions>, IOptions<LockoutPolicyOptions>, IOptions<AuthOptions>>((identity, passwords, lockout, auth) =>
+            {
+                // NIST SP 800-63B: length, no composition rules.
+                identity.Password.RequiredLength = passwords.Value.MinLength;
+                identity.Password.RequireDigit = false;
+                identity.Password.RequireLowercase = false;
+                identity.Password.RequireUppercase = false;
+                identity.Password.RequireNonAlphanumeric = false;
+                identity.Password.RequiredUniqueChars = 1;
+
+                identity.Lockout.AllowedForNewUsers = true;
+                identity.Lockout.MaxFailedAccessAttempts = lockout.Value.MaxFailedAttempts;
+                // Minutes = 0 means locked until an administrator unlocks: a lockout end far in the future.
+                identity.Lockout.DefaultLockoutTimeSpan = lockout.Value.Minutes == 0
+                    ? TimeSpan.FromDays(365 * 100)
+                    : TimeSpan.FromMinutes(lockout.Value.Minutes);
+
+                identity.User.RequireUniqueEmail = true;
+                identity.SignIn.RequireConfirmedEmail = auth.Value.RequireConfirmedEmail;
+            });
+
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.CookieManager = new SchemeAwareCookieManager();
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.LoginPath = "/Account/Login";
+            cookie.LogoutPath = "/Account/Logout";
+            cookie.AccessDeniedPath = "/Account/AccessDenied";
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.SlidingExpiration = true;
+        });
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+
+        services.AddAuthorizationBuilder().AddPermissionPolicies();
+        services.AddSingleton<IAuthorizationHandler, PermissionAuthorizationHandler>();
+        services.AddSingleton<UserPermissions>();
+    }
+
+    private static void AddProxySupport(IServiceCollection services, IConfiguration configuration)
+    {
+        // X-Forwarded-* is trusted only from the configured proxies; with none configured, only loopback.
+        var knownProxies = configuration.GetSection($"{ProxyOptions.Section}:KnownProxies").Get<string[]>() ?? [];
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in knownProxies)
+            {
+                if (IPAddress.TryParse(proxy, out var address))
+                {
+                    options.KnownProxies.Add(address);
+                }
+            }
+        });
+    }
+}

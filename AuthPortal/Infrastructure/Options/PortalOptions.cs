@@ -1,0 +1,109 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AuthPortal.Infrastructure.Options;
+
+// Each class binds one configuration section; the section name is the class's Section constant.
+// Validation messages name the full key (e.g. "Lockout:MaxFailedAttempts") so a bad value is easy to find.
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    [AllowedValues("Sqlite", ErrorMessage = "must be 'Sqlite' (PostgreSQL support has not been built yet)")]
+    public string Provider { get; set; } = "Sqlite";
+}
+
+public sealed class BootstrapOptions : IValidatableObject
+{
+    public const string Section = "Bootstrap";
+
+    public string? AdminEmail { get; set; }
+
+    public string? AdminPassword { get; set; }
+
+    public bool IsSet => !string.IsNullOrWhiteSpace(AdminEmail) || !string.IsNullOrEmpty(AdminPassword);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IsSet)
+        {
+            yield break;
+        }
+        if (string.IsNullOrWhiteSpace(AdminEmail) || !new EmailAddressAttribute().IsValid(AdminEmail))
+        {
+            yield return new ValidationResult("must be an email address when Bootstrap:AdminPassword is set", [nameof(AdminEmail)]);
+        }
+        if (string.IsNullOrEmpty(AdminPassword))
+        {
+            yield return new ValidationResult("must be set when Bootstrap:AdminEmail is set", [nameof(AdminPassword)]);
+        }
+    }
+}
+
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    public bool RequireConfirmedEmail { get; set; } = true;
+    public bool AllowSelfRegistration { get; set; } = true;
+}
+
+public sealed class PasswordPolicyOptions
+{
+    public const string Section = "Passwords";
+
+    [Range(8, 64, ErrorMessage = "must be between 8 and 64")]
+    public int MinLength { get; set; } = 10;
+}
+
+public sealed class LockoutPolicyOptions
+{
+    public const string Section = "Lockout";
+
+    [Range(1, 100, ErrorMessage = "must be between 1 and 100")]
+    public int MaxFailedAttempts { get; set; } = 5;
+
+    /// <summary>0 keeps the account locked until an administrator unlocks it.</summary>
+    [Range(0, 525_600, ErrorMessage = "must be between 0 (until an administrator unlocks) and 525600")]
+    public int Minutes { get; set; } = 15;
+}
+
+public sealed class EmailOptions
+{
+    public const string Section = "Email";
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "must name a directory")]
+    public string PickupDirectory { get; set; } = "App_Data/mail";
+
+    public SmtpOptions Smtp { get; set; } = new();
+}
+
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    [Range(1, 65535, ErrorMessage = "must be a TCP port (1-65535)")]
+    public int Port { get; set; } = 587;
+
+    public string? UserName { get; set; }
+    public string? Password { get; set; }
+
+    [EmailAddress(ErrorMessage = "must be an email address")]
+    public string From { get; set; } = "AuthPortal <no-reply@authportal.local>";
+}
+
+public sealed class ProxyOptions : IValidatableObject
+{
+    public const string Section = "Proxy";
+
+    /// <summary>Addresses whose X-Forwarded-For / X-Forwarded-Proto headers are trusted.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var proxy in KnownProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _)))
+        {
+            yield return new ValidationResult($"must hold IP addresses; '{proxy}' is not one", [nameof(KnownProxies)]);
+        }
+    }
+}
