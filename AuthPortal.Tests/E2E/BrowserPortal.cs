@@ -1,0 +1,80 @@
+using AuthPortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace AuthPortal.Tests.E2E;
+
+/// <summary>The real app on Kestrel (a real port) and Debian's Chromium driven by Playwright.</summary>
+public sealed class BrowserPortal : IAsyncDisposable
+{
+    private static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+    private IPlaywright? _playwright;
+
+    private BrowserPortal(PortalFactory portal) => Portal = portal;
+
+    public PortalFactory Portal { get; }
+    public IBrowser Browser { get; private set; } = default!;
+    public string BaseUrl { get; private set; } = "";
+
+    /// <summary>Errors and warnings the pages printed to the browser console (CSP violations show up here).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<string> ConsoleErrors { get; } = [];
+
+    public static async Task<BrowserPortal> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var portal = new PortalFactory(null, settings);
+        portal.UseKestrel(0);
+        portal.StartServer();
+        var browserPortal = new BrowserPortal(portal)
+        {
+            BaseUrl = portal.ClientOptions.BaseAddress.ToString().TrimEnd('/'),
+        };
+        browserPortal._playwright = await Playwright.CreateAsync();
+        browserPortal.Browser = await browserPortal._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+        return browserPortal;
+    }
+
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+
+    public async Task<IPage> NewPageAsync(bool darkMode = false)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl,
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        });
+        if (darkMode)
+        {
+            await context.AddCookiesAsync([new Cookie { Name = "ap-theme", Value = "dark", Url = BaseUrl }]);
+        }
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => { if (message.Type is "error" or "warning") { ConsoleErrors.Add(message.Text); } };
+        page.PageError += (_, error) => ConsoleErrors.Add(error);
+        return page;
+    }
+
+    /// <summary>Writes a screenshot under docs/screenshots when AUTHPORTAL_SCREENSHOTS=1 (used to refresh the README).</summary>
+    public static async Task ScreenshotForDocsAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("AUTHPORTAL_SCREENSHOTS") != "1")
+        {
+            return;
+        }
+        var directory = Path.Combine(TestPaths.RepositoryRoot, "docs", "screenshots");
+        Directory.CreateDirectory(directory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{name}.png") });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Browser.CloseAsync();
+        _playwright?.Dispose();
+        await Portal.DisposeAsync();
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Playwright;
+
+namespace AuthPortal.Tests.E2E;
+
+// Page objects: each knows one page's fields and buttons, so the tests read as what a person does.
+
+public sealed class LoginPage(IPage page)
+{
+    public async Task OpenAsync() => await page.GotoAsync("/Account/Login");
+
+    public async Task SignInAsync(string login, string password)
+    {
+        await page.FillAsync("#login", login);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("[data-testid=login-submit]");
+    }
+
+    public ILocator Status => page.Locator("[data-testid=status-message]");
+}
+
+public sealed class SetupPage(IPage page)
+{
+    public async Task CreateAdministratorAsync(string token, string email, string name, string password)
+    {
+        await page.GotoAsync($"/setup?token={token}");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#displayName", name);
+        await page.FillAsync("#password", password);
+        await page.FillAsync("#confirmPassword", password);
+        await page.ClickAsync("[data-testid=setup-submit]");
+    }
+}
+
+public sealed class RegisterPage(IPage page)
+{
+    public async Task RegisterAsync(string email, string name, string password)
+    {
+        await page.GotoAsync("/Account/Register");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#displayName", name);
+        await page.FillAsync("#password", password);
+        await page.FillAsync("#confirmPassword", password);
+        await page.ClickAsync("[data-testid=register-submit]");
+    }
+}
+
+/// <summary>The interactive MudBlazor shell: app bar, drawer, user menu.</summary>
+public sealed class Shell(IPage page)
+{
+    public async Task WaitUntilInteractiveAsync() =>
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+
+    public ILocator AdminNavigation => page.Locator("[data-testid=admin-nav]");
+
+    public async Task SignOutAsync()
+    {
+        await WaitUntilInteractiveAsync();
+        await page.ClickAsync("[data-testid=user-menu-button]");
+        await page.ClickAsync("[data-testid=sign-out]");
+        await page.WaitForURLAsync("**/Account/Login**");
+    }
+}
