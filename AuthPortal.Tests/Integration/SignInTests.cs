@@ -160,6 +160,8 @@ public sealed class SignInTests : IClassFixture<SignInTests.Fixture>
 
         var forged = await client.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>()));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        var noBody = await client.PostAsync("/Account/Logout", null);
+        Assert.Equal(HttpStatusCode.BadRequest, noBody.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
 
         var home = await (await client.GetAsync("/")).Content.ReadAsStringAsync();

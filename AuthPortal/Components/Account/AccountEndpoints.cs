@@ -4,7 +4,7 @@ using AuthPortal.Features.Audit;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Antiforgery;
 
 namespace AuthPortal.Components.Account;
 
@@ -14,17 +14,24 @@ internal static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var account = endpoints.MapGroup("/Account").ExcludeFromDescription();
-        // A form post with [FromForm] makes the antiforgery middleware require a valid token.
-        account.MapPost("/Logout", SignOutAsync);
+        // Antiforgery is checked in the handler, so a post without a form body is a plain 400, not an exception.
+        account.MapPost("/Logout", SignOutAsync).DisableAntiforgery();
         return endpoints;
     }
 
-    private static async Task<RedirectHttpResult> SignOutAsync(
-        ClaimsPrincipal user,
+    private static async Task<Results<RedirectHttpResult, BadRequest>> SignOutAsync(
+        HttpContext context,
+        IAntiforgery antiforgery,
         SignInManager<AppUser> signInManager,
-        AuditLog audit,
-        [FromForm] string? returnUrl)
+        AuditLog audit)
     {
+        // Signing out is a state change: a cross-site form must not be able to trigger it.
+        if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context))
+        {
+            return TypedResults.BadRequest();
+        }
+        string? returnUrl = context.Request.Form["returnUrl"];
+        var user = context.User;
         var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
         await signInManager.SignOutAsync();
         if (userId is not null)
