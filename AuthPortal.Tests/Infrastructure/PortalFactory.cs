@@ -73,8 +73,15 @@ public class PortalFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>A portal with default settings, shared by the tests of one class.</summary>
-public sealed class DefaultPortal() : PortalFactory(null);
+/// <summary>A portal with default settings and a bootstrapped administrator, shared by the tests of one class.</summary>
+public sealed class DefaultPortal() : PortalFactory(null, new Dictionary<string, string?>
+{
+    ["Bootstrap:AdminEmail"] = AdminEmail,
+    ["Bootstrap:AdminPassword"] = Accounts.Password,
+})
+{
+    public const string AdminEmail = "admin@portal.test";
+}
 
 public sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
 {

@@ -64,6 +64,9 @@ public sealed class CommandLineTests
     [InlineData("Bootstrap__AdminEmail", "not-an-email", "Bootstrap:AdminEmail")]
     [InlineData("Email__Smtp__Port", "70000", "Email:Smtp:Port")]
     [InlineData("Proxy__KnownProxies__0", "proxy.example", "Proxy:KnownProxies")]
+    [InlineData("ConnectionStrings__AuthPortal", "Data Source=x.db;Mode=Sideways", "ConnectionStrings:AuthPortal")]
+    [InlineData("Database__Provider", "sqlite", "Database:Provider")]
+    [InlineData("App__PublicUrl", "id.example.com", "App:PublicUrl")]
     public async Task ABadSettingStopsTheAppWithOneMessageNamingTheKey(string variable, string value, string key)
     {
         var database = Path.Combine(TestPaths.NewTempDirectory("badconfig"), "portal.db");

@@ -27,6 +27,19 @@ public sealed class HostingTests(DefaultPortal factory) : IClassFixture<DefaultP
     }
 
     [Fact]
+    public async Task AHostOutsideAllowedHostsIsRefused()
+    {
+        // Emailed links may be built from the request address, so a forged Host must not get through.
+        var client = factory.CreatePortalClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/Account/Login");
+        request.Headers.Host = "evil.example";
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task HealthEndpointsAnswer()
     {
         var client = factory.CreatePortalClient();
@@ -145,7 +158,7 @@ public sealed class ProductionHostingTests
     [Fact]
     public async Task OutsideDevelopmentHttpRedirectsToHttpsAndHttpsSendsHsts()
     {
-        using var factory = new PortalFactory(null, environment: "Production", settings: new Dictionary<string, string?> { ["HTTPS_PORT"] = "443" });
+        using var factory = new PortalFactory(null, environment: "Production", settings: new Dictionary<string, string?> { ["HTTPS_PORT"] = "443", ["AllowedHosts"] = "portal.example" });
 
         var http = await factory.CreatePortalClient("http://portal.example").GetAsync("/Account/Login");
         Assert.Equal(HttpStatusCode.TemporaryRedirect, http.StatusCode);

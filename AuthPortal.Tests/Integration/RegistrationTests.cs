@@ -7,6 +7,37 @@ namespace AuthPortal.Tests.Integration;
 
 public sealed class RegistrationTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
 {
+    [Fact]
+    public async Task CommonPasswordsAndPasswordsBuiltFromTheEmailAreRefused()
+    {
+        var client = factory.CreatePortalClient();
+
+        var common = await client.SubmitAsync("/Account/Register", "register", Form("common@example.com", "password1234"));
+        var personal = await client.SubmitAsync("/Account/Register", "register", Form("margaret.hamilton@example.com", "hamilton2024!"));
+
+        Assert.Contains("commonly used password", await common.TextAsync());
+        Assert.Contains("Do not use your email address or name", await personal.TextAsync());
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "common@example.com" || u.Email == "margaret.hamilton@example.com")));
+    }
+
+    [Fact]
+    public async Task UnconfirmedAccountStillLocksAfterRepeatedFailures()
+    {
+        var user = await factory.CreateUserAsync("unconfirmed-lock@example.com", confirmed: false);
+        var client = factory.CreatePortalClient();
+        for (var i = 0; i < 5; i++)
+        {
+            await client.SignInAsync("unconfirmed-lock@example.com", $"wrong guess {i}");
+        }
+
+        // Locked: even the right password gets the generic error, not "confirm your email".
+        var right = await (await client.SignInAsync("unconfirmed-lock@example.com")).TextAsync();
+
+        Assert.Contains(AuthPortal.Components.Account.Pages.Login.GenericFailure, right);
+        Assert.DoesNotContain("Confirm your email", right);
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.LockedOut && e.TargetId == user.Id)));
+    }
+
     private static Dictionary<string, string> Form(string email, string password = Accounts.Password, string? confirm = null, string name = "New Person") => new()
     {
         ["Input.Email"] = email,
@@ -68,7 +99,7 @@ public sealed class RegistrationTests(DefaultPortal factory) : IClassFixture<Def
         var mismatch = await client.SubmitAsync("/Account/Register", "register", Form("mismatch@example.com", Accounts.Password, "something else entirely"));
         var badEmail = await client.SubmitAsync("/Account/Register", "register", Form("not-an-email"));
 
-        Assert.Contains("Passwords must be at least 10 characters", await shortPassword.TextAsync());
+        Assert.Contains("Use at least 10 characters.", await shortPassword.TextAsync());
         Assert.Contains("The passwords do not match.", await mismatch.TextAsync());
         Assert.Contains("Enter a valid email address.", await badEmail.TextAsync());
         Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "short@example.com" || u.Email == "mismatch@example.com" || u.Email == "not-an-email")));

@@ -82,6 +82,28 @@ public sealed class SetupTests
     }
 
     [Fact]
+    public async Task SelfRegistrationWaitsForTheAdministratorAndCannotBlockSetup()
+    {
+        using var factory = new PortalFactory(null);
+        var token = factory.SetupTokenFromLog();
+        var client = factory.CreatePortalClient();
+
+        var early = await client.SubmitAsync("/Account/Register", "register", new Dictionary<string, string>
+        {
+            ["Input.Email"] = "early@example.com", ["Input.DisplayName"] = "Early Bird",
+            ["Input.Password"] = Accounts.Password, ["Input.ConfirmPassword"] = Accounts.Password,
+        });
+        Assert.Contains("still being set up", await early.TextAsync());
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync()));
+
+        // Even with a plain user present (created another way), setup still creates the administrator.
+        await factory.CreateUserAsync("someone@example.com");
+        var created = await client.SubmitAsync($"/setup?token={token}", "setup", AdminForm());
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        Assert.Equal(2, await factory.WithDbAsync(db => db.Users.CountAsync()));
+    }
+
+    [Fact]
     public async Task NoDefaultAccountExistsOnAFreshPortal()
     {
         using var factory = new PortalFactory(null);

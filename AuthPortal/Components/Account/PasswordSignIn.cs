@@ -1,5 +1,8 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Identity;
 
 namespace AuthPortal.Components.Account;
@@ -21,6 +24,7 @@ public enum PasswordSignInOutcome
 public sealed class PasswordSignIn(
     UserManager<AppUser> userManager,
     SignInManager<AppUser> signInManager,
+    AppDbContext db,
     AuditLog audit,
     TimeProvider time)
 {
@@ -30,12 +34,26 @@ public sealed class PasswordSignIn(
         if (user is null)
         {
             // Spend the time a real password check takes, so timing does not reveal unknown accounts.
-            userManager.PasswordHasher.VerifyHashedPassword(new AppUser(), DummyHash, password);
+            SpendPasswordCheckTime(password);
             await RecordFailureAsync(null, login, "unknown_user");
             return (PasswordSignInOutcome.Failed, null);
         }
 
+        // Attempts on one account run one at a time in this process, so parallel guesses cannot
+        // overwrite each other's failure count (Identity's update loses the race silently).
+        using var _ = await PerUserGate.EnterAsync(user.Id);
+        // Re-read inside the gate: the copy found above may predate another attempt's failure count.
+        await db.Entry(user).ReloadAsync();
+        return await SignInLockedAsync(user, login, password, remember);
+    }
+
+    private async Task<(PasswordSignInOutcome Outcome, AppUser? User)> SignInLockedAsync(AppUser user, string login, string password, bool remember)
+    {
         var wasLockedOut = await userManager.IsLockedOutAsync(user);
+        if (wasLockedOut)
+        {
+            SpendPasswordCheckTime(password);
+        }
         var result = await signInManager.PasswordSignInAsync(user, password, remember, lockoutOnFailure: true);
 
         if (result.Succeeded)
@@ -67,6 +85,13 @@ public sealed class PasswordSignIn(
         }
         if (result.IsNotAllowed)
         {
+            // Identity refuses unconfirmed users before it looks at lockout or the password.
+            if (await userManager.IsLockedOutAsync(user))
+            {
+                SpendPasswordCheckTime(password);
+                await RecordFailureAsync(user, login, "locked_out");
+                return (PasswordSignInOutcome.Failed, user);
+            }
             // Identity refuses unconfirmed or disabled users before it checks the password, so check it here:
             // only someone who knows the password learns that the email still needs confirming.
             var passwordIsRight = await userManager.CheckPasswordAsync(user, password);
@@ -74,6 +99,13 @@ public sealed class PasswordSignIn(
             {
                 await userManager.AccessFailedAsync(user);
                 await RecordFailureAsync(user, login, "bad_password");
+                if (await userManager.IsLockedOutAsync(user))
+                {
+                    await audit.RecordAsync(new AuditRecord(AuditActions.LockedOut)
+                    {
+                        ActorKind = ActorKind.System, TargetType = "user", TargetId = user.Id, Details = new { until = user.LockoutEnd },
+                    });
+                }
                 return (PasswordSignInOutcome.Failed, user);
             }
             if (user.DisabledAt is null && !user.EmailConfirmed)
@@ -107,10 +139,36 @@ public sealed class PasswordSignIn(
             ActorUserId = user?.Id,
             TargetType = "user",
             TargetId = user?.Id,
-            // The attempted login is kept (truncated) to spot attacks; a password typed into it would be
-            // an operator-visible leak, so only the first 64 characters are stored.
-            Details = new { reason, login = login.Length > 64 ? login[..64] : login },
+            // For an unknown user only a hash of what was typed is kept: people sometimes type their
+            // password into the user-name box. The hash still lets an operator group repeated attempts.
+            Details = user is null
+                ? new { reason, loginHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(login.Trim().ToUpperInvariant())))[..16] }
+                : (object)new { reason, login = user.UserName },
         });
 
+    private void SpendPasswordCheckTime(string password) =>
+        userManager.PasswordHasher.VerifyHashedPassword(new AppUser(), DummyHash, password);
+
     private static readonly string DummyHash = new PasswordHasher<AppUser>().HashPassword(new AppUser(), "not-a-real-password");
+}
+
+/// <summary>
+/// An async lock per user id. Only existing accounts get one, so the dictionary grows with the user
+/// count, not with what an attacker types.
+/// </summary>
+internal static class PerUserGate
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new();
+
+    public static async Task<IDisposable> EnterAsync(string userId)
+    {
+        var gate = Gates.GetOrAdd(userId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
 }

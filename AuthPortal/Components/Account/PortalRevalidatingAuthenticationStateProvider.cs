@@ -9,13 +9,12 @@ namespace AuthPortal.Components.Account;
 
 /// <summary>
 /// Re-checks, for every live Blazor circuit, that the signed-in user still exists, is not disabled
-/// or locked and still has the same security stamp; otherwise the circuit loses its authentication.
+/// and still has the same security stamp; otherwise the circuit loses its authentication.
 /// </summary>
 internal sealed class PortalRevalidatingAuthenticationStateProvider(
     ILoggerFactory loggerFactory,
     IServiceScopeFactory scopeFactory,
-    IOptions<IdentityOptions> options,
-    TimeProvider time)
+    IOptions<IdentityOptions> options)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
     protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
@@ -25,7 +24,8 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider(
         await using var scope = scopeFactory.CreateAsyncScope();
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         var user = await userManager.GetUserAsync(authenticationState.User);
-        if (user is null || user.DisabledAt is not null || (user.LockoutEnd is { } end && end > time.GetUtcNow()))
+        // Lockout is not checked here: an attacker's failed guesses must not sign the real user out.
+        if (user is null || user.DisabledAt is not null)
         {
             return false;
         }

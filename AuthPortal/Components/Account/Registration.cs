@@ -1,35 +1,40 @@
-using System.Text;
 using AuthPortal.Data;
+using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Setup;
 using AuthPortal.Infrastructure.Email;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
 
 namespace AuthPortal.Components.Account;
 
 /// <summary>Self-registration: creates the account, records it and sends the confirmation link.</summary>
 public sealed class Registration(
+    AppDbContext db,
     UserManager<AppUser> userManager,
-    IEmailSender<AppUser> accountEmails,
+    AccountLinks links,
     IMailSender mail,
     AuditLog audit,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<Registration> logger)
 {
-    public sealed record Outcome(IdentityResult Result, AppUser? User, bool AlreadyRegistered);
+    public enum Status { Created, AlreadyRegistered, Invalid, NotOpenYet }
+
+    public sealed record Outcome(Status Status, IdentityResult Result, AppUser? User, bool MailFailed = false);
 
     public async Task<Outcome> RegisterAsync(string email, string displayName, string password, string baseUri)
     {
+        if (!await AdministratorCreator.AdministratorExistsAsync(db))
+        {
+            // Until the operator has created the administrator, nobody else may take the first account.
+            return new Outcome(Status.NotOpenYet, IdentityResult.Failed(), null);
+        }
+
         email = email.Trim();
         var existing = await userManager.FindByEmailAsync(email);
         if (existing is not null)
         {
-            // Tell the address's owner instead of the visitor, so registration does not reveal which
-            // emails have accounts.
-            await mail.SendAsync(AccountEmails.Compose(email, "Someone tried to register with your email",
-                "Someone tried to create an AuthPortal account with this email address, which already has one.",
-                "Sign in", new Uri(new Uri(baseUri), "Account/Login").ToString(),
-                "If this was you, sign in instead. If not, you can ignore this message."));
-            return new Outcome(IdentityResult.Success, existing, AlreadyRegistered: true);
+            return await AlreadyRegisteredAsync(existing, email, baseUri);
         }
 
         var user = new AppUser
@@ -39,26 +44,59 @@ public sealed class Registration(
             DisplayName = displayName.Trim(),
             CreatedAt = time.GetUtcNow(),
         };
-        var result = await userManager.CreateAsync(user, password);
+        IdentityResult result;
+        try
+        {
+            result = await userManager.CreateAsync(user, password);
+        }
+        catch (DbUpdateException)
+        {
+            // Two registrations of the same address at once: the loser is treated like a repeat.
+            db.ChangeTracker.Clear();
+            if (await userManager.FindByEmailAsync(email) is { } raced)
+            {
+                return await AlreadyRegisteredAsync(raced, email, baseUri);
+            }
+            throw;
+        }
         if (!result.Succeeded)
         {
-            return new Outcome(result, null, AlreadyRegistered: false);
+            return new Outcome(Status.Invalid, result, null);
         }
 
         await audit.RecordAsync(new AuditRecord(AuditActions.Registered)
         {
             ActorUserId = user.Id, TargetType = "user", TargetId = user.Id, Details = new { method = "self" },
         });
-        await SendConfirmationAsync(user, baseUri);
-        return new Outcome(result, user, AlreadyRegistered: false);
+        var mailFailed = false;
+        try
+        {
+            await links.SendConfirmationAsync(user, baseUri);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The account exists; the person can ask for the link again from "Resend confirmation".
+            logger.LogError(ex, "Could not send the confirmation email for user {UserId}", user.Id);
+            mailFailed = true;
+        }
+        return new Outcome(Status.Created, result, user, mailFailed);
     }
 
-    public async Task SendConfirmationAsync(AppUser user, string baseUri)
+    private async Task<Outcome> AlreadyRegisteredAsync(AppUser existing, string email, string baseUri)
     {
-        var code = await userManager.GenerateEmailConfirmationTokenAsync(user);
-        code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(code));
-        var link = QueryHelpers.AddQueryString(new Uri(new Uri(baseUri), "Account/ConfirmEmail").ToString(),
-            new Dictionary<string, string?> { ["userId"] = user.Id, ["code"] = code });
-        await accountEmails.SendConfirmationLinkAsync(user, user.Email!, link);
+        // Tell the address's owner instead of the visitor, so registration does not reveal which
+        // emails have accounts.
+        try
+        {
+            await mail.SendAsync(AccountEmails.Compose(email, "Someone tried to register with your email",
+                "Someone tried to create an AuthPortal account with this email address, which already has one.",
+                "Sign in", new Uri(new Uri(baseUri), "Account/Login").ToString(),
+                "If this was you, sign in instead. If not, you can ignore this message."));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Could not send the already-registered notice for user {UserId}", existing.Id);
+        }
+        return new Outcome(Status.AlreadyRegistered, IdentityResult.Success, existing);
     }
 }

@@ -9,14 +9,28 @@ public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> u
 {
     public const string AdministratorRole = "Administrator";
 
+    /// <summary>
+    /// Setup and bootstrap stay available until someone holds Administrator, so an early
+    /// self-registration cannot lock the operator out of their own portal.
+    /// </summary>
+    public static Task<bool> AdministratorExistsAsync(AppDbContext db, CancellationToken cancellationToken = default) =>
+        (from userRole in db.UserRoles
+         join role in db.Roles on userRole.RoleId equals role.Id
+         where role.Name == AdministratorRole
+         select userRole).AnyAsync(cancellationToken);
+
     public async Task<IdentityResult> CreateFirstAsync(string email, string displayName, string password, CancellationToken cancellationToken = default)
     {
         // The existence check and the insert share one write transaction, so two concurrent setup
         // attempts cannot both create an administrator.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await db.Users.AnyAsync(cancellationToken))
+        if (await AdministratorExistsAsync(db, cancellationToken))
         {
-            return IdentityResult.Failed(new IdentityError { Code = "SetupDone", Description = "The portal already has users; setup is complete." });
+            return IdentityResult.Failed(new IdentityError { Code = "SetupDone", Description = "The portal already has an administrator; setup is complete." });
+        }
+        if (await userManager.FindByEmailAsync(email) is not null)
+        {
+            return IdentityResult.Failed(new IdentityError { Code = "DuplicateEmail", Description = "An account with this email already exists; choose another address for the administrator." });
         }
 
         var user = new AppUser

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Infrastructure.Authorization;
+using AuthPortal.Infrastructure.Hosting;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -35,7 +36,7 @@ public static class PortalInitializer
         await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
 
         var db = services.GetRequiredService<AppDbContext>();
-        if (await db.Users.AnyAsync(cancellationToken))
+        if (await AdministratorCreator.AdministratorExistsAsync(db, cancellationToken))
         {
             return;
         }
@@ -60,9 +61,10 @@ public static class PortalInitializer
         var token = app.Services.GetRequiredService<SetupToken>().Issue();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            var address = app.Services.GetRequiredService<PublicAddress>().Configured
+                ?? app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? "http://localhost:5000";
-            logger.LogWarning("No user exists yet. Open {SetupUrl} to create the first administrator (the link works once).",
+            logger.LogWarning("No administrator exists yet. Open {SetupUrl} to create the first administrator (the link works once).",
                 $"{address.TrimEnd('/')}/setup?token={token}");
         });
     }

@@ -2,6 +2,7 @@ using AuthPortal.Data;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AuthPortal.Infrastructure.Database;
 
@@ -24,14 +25,20 @@ internal static class DatabaseRegistration
             connectionString = DefaultConnectionString;
         }
 
-        if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        string? sqlite = null;
+        string? problem = provider != "Sqlite" ? null : TryPrepare(connectionString, contentRoot, out sqlite);
+        if (sqlite is null)
         {
-            // DatabaseOptions validation reports this with the key name on start.
+            // Validation on start reports the bad key (DatabaseOptions for the provider, this one for the
+            // connection string) before anything touches the database.
+            if (problem is not null)
+            {
+                services.AddSingleton<IValidateOptions<DatabaseOptions>>(new ConnectionStringProblem(problem));
+            }
             services.AddDbContextFactory<AppDbContext>(_ => { });
             return services;
         }
 
-        var sqlite = SqliteTuning.PrepareConnectionString(connectionString, contentRoot);
         services.AddSingleton(new SqliteTuning(sqlite));
         services.AddPooledDbContextFactory<AppDbContext>((sp, options) =>
         {
@@ -40,5 +47,25 @@ internal static class DatabaseRegistration
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;
+    }
+
+    private static string? TryPrepare(string connectionString, string contentRoot, out string? prepared)
+    {
+        try
+        {
+            prepared = SqliteTuning.PrepareConnectionString(connectionString, contentRoot);
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            prepared = null;
+            return ex.Message;
+        }
+    }
+
+    private sealed class ConnectionStringProblem(string problem) : IValidateOptions<DatabaseOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
+            ValidateOptionsResult.Fail($"ConnectionStrings:{ConnectionStringName} is not a usable SQLite connection string: {problem}");
     }
 }

@@ -44,7 +44,11 @@ internal sealed class MailKitMailSender(IOptions<EmailOptions> options, IHostEnv
         }
 
         using var client = new SmtpClient();
-        await client.ConnectAsync(settings.Smtp.Host, settings.Smtp.Port, SecureSocketOptions.Auto, cancellationToken);
+        // Never send credentials or links in clear unless the operator explicitly allowed it.
+        var security = settings.Smtp.Port == 465 ? SecureSocketOptions.SslOnConnect
+            : settings.Smtp.AllowInsecure ? SecureSocketOptions.StartTlsWhenAvailable
+            : SecureSocketOptions.StartTls;
+        await client.ConnectAsync(settings.Smtp.Host, settings.Smtp.Port, security, cancellationToken);
         if (!string.IsNullOrEmpty(settings.Smtp.UserName))
         {
             await client.AuthenticateAsync(settings.Smtp.UserName, settings.Smtp.Password ?? "", cancellationToken);

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Security.Claims;
+using AuthPortal.Features.Account;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using AuthPortal.Components.Account;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
@@ -28,6 +31,7 @@ public static class AuthPortalServices
         var configuration = builder.Configuration;
 
         // Configuration: every section validated on start, failures name the key.
+        services.AddValidatedOptions<AppOptions>(AppOptions.Section);
         services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
         services.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section);
         services.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
@@ -68,6 +72,9 @@ public static class AuthPortalServices
         services.AddScoped<AdministratorCreator>();
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<Registration>();
+        services.AddScoped<AccountLinks>();
+        services.AddSingleton<PublicAddress>();
+        services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<AppUser>>());
         services.AddSingleton<UserDirectory>();
         return builder;
     }
@@ -86,7 +93,12 @@ public static class AuthPortalServices
             .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager<PortalSignInManager>()
             .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<ExpiringLinkTokenProvider>(ExpiringLinkTokenProvider.ProviderName);
+        // Identity's length/composition validator is replaced by the zxcvbn policy (PasswordStrength).
+        services.RemoveAll<IPasswordValidator<AppUser>>();
+        services.AddSingleton<PasswordStrength>();
+        services.AddScoped<IPasswordValidator<AppUser>, StrengthPasswordValidator>();
 
         services.AddOptions<IdentityOptions>()
             .Configure<IOptions<PasswordPolicyOptions>, IOptions<LockoutPolicyOptions>, IOptions<AuthOptions>>((identity, passwords, lockout, auth) =>
@@ -107,6 +119,9 @@ public static class AuthPortalServices
                     : TimeSpan.FromMinutes(lockout.Value.Minutes);
 
                 identity.User.RequireUniqueEmail = true;
+                identity.Tokens.EmailConfirmationTokenProvider = ExpiringLinkTokenProvider.ProviderName;
+                identity.Tokens.PasswordResetTokenProvider = ExpiringLinkTokenProvider.ProviderName;
+                identity.Tokens.ChangeEmailTokenProvider = ExpiringLinkTokenProvider.ProviderName;
                 identity.SignIn.RequireConfirmedEmail = auth.Value.RequireConfirmedEmail;
             });
 
@@ -122,7 +137,23 @@ public static class AuthPortalServices
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.SlidingExpiration = true;
         });
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            o.ValidationInterval = TimeSpan.FromMinutes(1);
+            // A periodic cookie refresh is not a sign-in: keep the original auth_time and amr.
+            o.OnRefreshingPrincipal = context =>
+            {
+                foreach (var type in new[] { RecentSignIn.ClaimType, "amr" })
+                {
+                    if (context.CurrentPrincipal?.FindFirst(type) is { } claim && context.NewPrincipal?.Identity is ClaimsIdentity identity
+                        && identity.FindFirst(type) is null)
+                    {
+                        identity.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType));
+                    }
+                }
+                return Task.CompletedTask;
+            };
+        });
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
         services.AddAuthorizationBuilder().AddPermissionPolicies();

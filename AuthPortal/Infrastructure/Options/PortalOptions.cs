@@ -40,6 +40,26 @@ public sealed class BootstrapOptions : IValidatableObject
     }
 }
 
+public sealed class AppOptions : IValidatableObject
+{
+    public const string Section = "App";
+
+    /// <summary>
+    /// The address people use to reach the portal, e.g. https://id.example.com. Emailed links are built
+    /// from it, never from the request's Host header. Empty: the request's own address (fine on localhost).
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(PublicUrl)
+            && (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
+        {
+            yield return new ValidationResult("must be an absolute http(s) URL such as https://id.example.com", [nameof(PublicUrl)]);
+        }
+    }
+}
+
 public sealed class AuthOptions
 {
     public const string Section = "Auth";
@@ -88,8 +108,13 @@ public sealed class SmtpOptions
     public string? UserName { get; set; }
     public string? Password { get; set; }
 
-    [EmailAddress(ErrorMessage = "must be an email address")]
     public string From { get; set; } = "AuthPortal <no-reply@authportal.local>";
+
+    /// <summary>
+    /// False (default): the connection must be encrypted (TLS on port 465, STARTTLS otherwise).
+    /// True: STARTTLS only when the server offers it, for a relay on the same machine.
+    /// </summary>
+    public bool AllowInsecure { get; set; }
 }
 
 public sealed class ProxyOptions : IValidatableObject

@@ -1,0 +1,145 @@
+using System.Text;
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Infrastructure.Email;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace AuthPortal.Features.Account;
+
+/// <summary>
+/// The emailed-link flows: resend confirmation, forgot/reset password and change email.
+/// Answers never depend on whether an address has an account (no enumeration).
+/// </summary>
+public sealed class AccountLinks(
+    UserManager<AppUser> userManager,
+    IEmailSender<AppUser> accountEmails,
+    IMailSender mail,
+    AuditLog audit)
+{
+    public static string Encode(string token) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
+
+    public static string? Decode(string? code)
+    {
+        if (string.IsNullOrEmpty(code))
+        {
+            return null;
+        }
+        try
+        {
+            return Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(code));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string Link(string baseUri, string path, Dictionary<string, string?> query) =>
+        QueryHelpers.AddQueryString(new Uri(new Uri(baseUri), path).ToString(), query);
+
+    public async Task SendConfirmationAsync(AppUser user, string baseUri)
+    {
+        var code = Encode(await userManager.GenerateEmailConfirmationTokenAsync(user));
+        await accountEmails.SendConfirmationLinkAsync(user, user.Email!,
+            Link(baseUri, "Account/ConfirmEmail", new() { ["userId"] = user.Id, ["code"] = code }));
+    }
+
+    /// <summary>Sends a new confirmation link when the address belongs to an unconfirmed account; otherwise nothing.</summary>
+    public async Task ResendConfirmationAsync(string email, string baseUri)
+    {
+        var user = await userManager.FindByEmailAsync(email.Trim());
+        if (user is { EmailConfirmed: false })
+        {
+            await SendConfirmationAsync(user, baseUri);
+        }
+    }
+
+    /// <summary>Sends a reset link when the address has a confirmed account; otherwise nothing.</summary>
+    public async Task SendPasswordResetAsync(string email, string baseUri)
+    {
+        var user = await userManager.FindByEmailAsync(email.Trim());
+        if (user is null || !user.EmailConfirmed || user.DisabledAt is not null)
+        {
+            return;
+        }
+        var code = Encode(await userManager.GeneratePasswordResetTokenAsync(user));
+        await accountEmails.SendPasswordResetLinkAsync(user, user.Email!,
+            Link(baseUri, "Account/ResetPassword", new() { ["userId"] = user.Id, ["code"] = code }));
+        await audit.RecordAsync(new AuditRecord(AuditActions.PasswordResetRequested) { TargetType = "user", TargetId = user.Id });
+    }
+
+    public async Task<bool> IsResetLinkValidAsync(string? userId, string? code) =>
+        userId is not null && Decode(code) is { } token && await userManager.FindByIdAsync(userId) is { } user
+        && await userManager.VerifyUserTokenAsync(user, userManager.Options.Tokens.PasswordResetTokenProvider, UserManager<AppUser>.ResetPasswordTokenPurpose, token);
+
+    /// <summary>Resets the password; a used or expired link fails with <c>InvalidToken</c>.</summary>
+    public async Task<IdentityResult> ResetPasswordAsync(string userId, string code, string newPassword)
+    {
+        var user = await userManager.FindByIdAsync(userId);
+        if (user is null || Decode(code) is not { } token)
+        {
+            return IdentityResult.Failed(userManager.ErrorDescriber.InvalidToken());
+        }
+        var result = await userManager.ResetPasswordAsync(user, token, newPassword);
+        if (result.Succeeded)
+        {
+            // Someone who could read the mailbox proved it; a lockout from guessing no longer applies.
+            await userManager.SetLockoutEndDateAsync(user, null);
+            await userManager.ResetAccessFailedCountAsync(user);
+            await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
+        }
+        return result;
+    }
+
+    /// <summary>Sends a link to the new address; the email changes only when that link is opened.</summary>
+    public async Task<IdentityResult> RequestEmailChangeAsync(AppUser user, string newEmail, string baseUri)
+    {
+        newEmail = newEmail.Trim();
+        if (string.Equals(newEmail, user.Email, StringComparison.OrdinalIgnoreCase))
+        {
+            return IdentityResult.Failed(new IdentityError { Code = "SameEmail", Description = "This is already your email address." });
+        }
+        if (await userManager.FindByEmailAsync(newEmail) is not null)
+        {
+            // Tell the owner of that address instead of the requester (no enumeration).
+            await mail.SendAsync(AccountEmails.Compose(newEmail, "Someone tried to use your email address",
+                "Someone asked to move an AuthPortal account to this email address, which already has an account. Nothing was changed.",
+                "Sign in", new Uri(new Uri(baseUri), "Account/Login").ToString(), "If this was you, sign in with this address instead."));
+            return IdentityResult.Success;
+        }
+        var code = Encode(await userManager.GenerateChangeEmailTokenAsync(user, newEmail));
+        await accountEmails.SendConfirmationLinkAsync(user, newEmail,
+            Link(baseUri, "Account/ConfirmEmailChange", new() { ["userId"] = user.Id, ["email"] = newEmail, ["code"] = code }));
+        await audit.RecordAsync(new AuditRecord(AuditActions.EmailChangeRequested) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
+        return IdentityResult.Success;
+    }
+
+    public async Task<IdentityResult> ConfirmEmailChangeAsync(string? userId, string? email, string? code)
+    {
+        if (userId is null || email is null || Decode(code) is not { } token || await userManager.FindByIdAsync(userId) is not { } user)
+        {
+            return IdentityResult.Failed(userManager.ErrorDescriber.InvalidToken());
+        }
+        var oldEmail = user.Email;
+        var usedEmailAsUserName = string.Equals(user.UserName, oldEmail, StringComparison.OrdinalIgnoreCase);
+        var result = await userManager.ChangeEmailAsync(user, email, token);
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+        if (usedEmailAsUserName)
+        {
+            var renamed = await userManager.SetUserNameAsync(user, email);
+            if (!renamed.Succeeded)
+            {
+                return renamed;
+            }
+        }
+        await audit.RecordAsync(new AuditRecord(AuditActions.EmailChanged)
+        {
+            ActorUserId = user.Id, TargetType = "user", TargetId = user.Id, Details = new { from = oldEmail, to = email },
+        });
+        return result;
+    }
+}
