@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AuthPortal.Data;
+using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +17,74 @@ internal static class AccountEndpoints
         var account = endpoints.MapGroup("/Account").ExcludeFromDescription();
         // Antiforgery is checked in the handler, so a post without a form body is a plain 400, not an exception.
         account.MapPost("/Logout", SignOutAsync).DisableAntiforgery();
+        account.MapGet("/RefreshSignIn", RefreshSignInAsync).RequireAuthorization();
+        account.MapGet("/PersonalData", DownloadPersonalDataAsync).RequireAuthorization();
+        account.MapPost("/PasskeyCreationOptions", PasskeyCreationOptionsAsync).RequireAuthorization().DisableAntiforgery();
+        account.MapPost("/PasskeyRequestOptions", PasskeyRequestOptionsAsync).DisableAntiforgery();
         return endpoints;
+    }
+
+    private static async Task<Results<RedirectHttpResult, BadRequest>> RefreshSignInAsync(
+        HttpContext context, SignInRefreshTickets tickets, UserManager<AppUser> userManager, SignInManager<AppUser> signInManager,
+        string? ticket, string? returnUrl)
+    {
+        var user = await userManager.GetUserAsync(context.User);
+        if (user is null || !tickets.Redeem(ticket, user.Id))
+        {
+            return TypedResults.BadRequest();
+        }
+        await signInManager.RefreshSignInAsync(user);
+        return TypedResults.LocalRedirect(LocalUrl.OrHome(returnUrl));
+    }
+
+    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadPersonalDataAsync(
+        HttpContext context, UserManager<AppUser> userManager, PersonalDataExport export, AuditLog audit)
+    {
+        var user = await userManager.GetUserAsync(context.User);
+        if (user is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+        var data = await export.ExportAsync(user, context.RequestAborted);
+        await audit.RecordAsync(new AuditRecord(AuditActions.PersonalDataDownloaded) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(data, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true });
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(json, "application/json", "authportal-personal-data.json");
+    }
+
+    // WebAuthn: the browser asks for options, the authenticator signs them. Antiforgery is checked explicitly
+    // (the token travels in a header), so a cross-site page cannot start a ceremony for the signed-in user.
+    private static async Task<Results<ContentHttpResult, BadRequest, UnauthorizedHttpResult>> PasskeyCreationOptionsAsync(
+        HttpContext context, IAntiforgery antiforgery, UserManager<AppUser> userManager, SignInManager<AppUser> signInManager)
+    {
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            return TypedResults.BadRequest();
+        }
+        var user = await userManager.GetUserAsync(context.User);
+        if (user is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+        var options = await signInManager.MakePasskeyCreationOptionsAsync(new()
+        {
+            Id = user.Id,
+            Name = user.UserName ?? user.Email ?? user.Id,
+            DisplayName = string.IsNullOrWhiteSpace(user.DisplayName) ? user.UserName ?? "" : user.DisplayName,
+        });
+        return TypedResults.Content(options, "application/json");
+    }
+
+    private static async Task<Results<ContentHttpResult, BadRequest>> PasskeyRequestOptionsAsync(
+        HttpContext context, IAntiforgery antiforgery, SignInManager<AppUser> signInManager)
+    {
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            return TypedResults.BadRequest();
+        }
+        // Discoverable credentials only: naming a user here would reveal whether the account exists.
+        var options = await signInManager.MakePasskeyRequestOptionsAsync(null);
+        return TypedResults.Content(options, "application/json");
     }
 
     private static async Task<Results<RedirectHttpResult, BadRequest>> SignOutAsync(

@@ -121,6 +121,44 @@ public sealed class PasswordSignIn(
         return (PasswordSignInOutcome.Failed, user);
     }
 
+    /// <summary>Signs in with a WebAuthn assertion (passkeys skip the second factor: they are one).</summary>
+    public async Task<(PasswordSignInOutcome Outcome, AppUser? User)> SignInWithPasskeyAsync(string credentialJson)
+    {
+        var user = await FindByCredentialAsync(credentialJson);
+        var result = await signInManager.PasskeySignInAsync(credentialJson);
+        if (result.Succeeded && user is not null)
+        {
+            user.LastSignInAt = time.GetUtcNow();
+            await userManager.UpdateAsync(user);
+            await audit.RecordAsync(new AuditRecord(AuditActions.SignInSucceeded)
+            {
+                ActorUserId = user.Id, TargetType = "user", TargetId = user.Id, Details = new { method = "passkey" },
+            });
+            return (PasswordSignInOutcome.Succeeded, user);
+        }
+        await audit.RecordAsync(new AuditRecord(AuditActions.SignInFailed, Succeeded: false)
+        {
+            ActorUserId = user?.Id, TargetType = "user", TargetId = user?.Id,
+            Details = new { reason = result.IsLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : "bad_passkey", method = "passkey" },
+        });
+        return (PasswordSignInOutcome.Failed, user);
+    }
+
+    private async Task<AppUser?> FindByCredentialAsync(string credentialJson)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(credentialJson);
+            return document.RootElement.TryGetProperty("id", out var id) && id.GetString() is { } encoded
+                ? await userManager.FindByPasskeyIdAsync(Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(encoded))
+                : null;
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     public async Task<AppUser?> FindByEmailOrUserNameAsync(string login)
     {
         login = login.Trim();

@@ -73,6 +73,11 @@ public static class AuthPortalServices
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<Registration>();
         services.AddScoped<AccountLinks>();
+        services.AddScoped<PersonalDataExport>();
+        services.AddScoped<AccountDeletion>();
+        services.AddSingleton<SelfService>();
+        services.AddScoped<ViewerTimeZone>();
+        services.AddSingleton<SignInRefreshTickets>();
         services.AddSingleton<PublicAddress>();
         services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<AppUser>>());
         services.AddSingleton<UserDirectory>();

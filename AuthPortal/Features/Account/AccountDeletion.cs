@@ -1,0 +1,42 @@
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Features.Setup;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthPortal.Features.Account;
+
+/// <summary>Deletes an account, unless it is the last administrator (the portal must keep one).</summary>
+public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit)
+{
+    public sealed record Result(string? Error);
+
+    public async Task<Result> DeleteAsync(AppUser user, string actorUserId, CancellationToken cancellationToken = default)
+    {
+        // The "last administrator" check and the delete share one write transaction, so two administrators
+        // deleting themselves at once cannot leave the portal with none.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await userManager.IsInRoleAsync(user, AdministratorCreator.AdministratorRole))
+        {
+            var administrators = await (from userRole in db.UserRoles
+                                        join role in db.Roles on userRole.RoleId equals role.Id
+                                        where role.Name == AdministratorCreator.AdministratorRole
+                                        select userRole.UserId).CountAsync(cancellationToken);
+            if (administrators <= 1)
+            {
+                return new Result("You are the last administrator. Make someone else an administrator before deleting your account.");
+            }
+        }
+        var deleted = await userManager.DeleteAsync(user);
+        if (!deleted.Succeeded)
+        {
+            return new Result(string.Join(" ", deleted.Errors.Select(e => e.Description)));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        await audit.RecordAsync(new AuditRecord(AuditActions.AccountDeleted)
+        {
+            ActorUserId = actorUserId, TargetType = "user", TargetId = user.Id, Details = new { email = user.Email },
+        }, cancellationToken);
+        return new Result(null);
+    }
+}

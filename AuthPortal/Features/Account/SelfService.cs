@@ -1,0 +1,264 @@
+using System.Text;
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using Microsoft.AspNetCore.Identity;
+using QRCoder;
+
+namespace AuthPortal.Features.Account;
+
+public sealed record ProfileView(string Id, string Email, bool EmailConfirmed, string UserName, string DisplayName, string TimeZone, DateTimeOffset CreatedAt);
+
+public sealed record TwoFactorState(bool Enabled, int RecoveryCodesLeft, bool HasAuthenticator);
+
+public sealed record AuthenticatorSetup(string SharedKey, string Uri, string QrCodeDataUri);
+
+public sealed record PasskeyView(string Id, string Name, DateTimeOffset CreatedAt);
+
+/// <summary>A change that failed, with the form field it is about (null: the whole form).</summary>
+public sealed record FieldError(string? Field, string Message);
+
+/// <summary>
+/// What a signed-in person can do to their own account from the interactive pages. Every call opens
+/// its own DI scope (one DbContext per operation, never one per circuit) and records an audit event.
+/// </summary>
+public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength strength, TimeProvider time)
+{
+    public const int RecoveryCodeCount = 10;
+    private const string Issuer = "AuthPortal";
+
+    public async Task<ProfileView?> GetProfileAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var user = await Users(scope).FindByIdAsync(userId);
+        return user is null ? null
+            : new ProfileView(user.Id, user.Email ?? "", user.EmailConfirmed, user.UserName ?? "", user.DisplayName, user.TimeZone, user.CreatedAt);
+    }
+
+    public async Task<IReadOnlyList<FieldError>> UpdateProfileAsync(string userId, string displayName, string timeZone)
+    {
+        var errors = new List<FieldError>();
+        displayName = displayName.Trim();
+        if (displayName.Length == 0)
+        {
+            errors.Add(new("DisplayName", "Enter your name."));
+        }
+        else if (displayName.Length > 100)
+        {
+            errors.Add(new("DisplayName", "Use at most 100 characters."));
+        }
+        if (!TimeZones.IsKnown(timeZone))
+        {
+            errors.Add(new("TimeZone", "Choose a time zone from the list."));
+        }
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return [new(null, "Your account no longer exists.")];
+        }
+        user.DisplayName = displayName;
+        user.TimeZone = timeZone;
+        var result = await users.UpdateAsync(user);
+        if (!result.Succeeded)
+        {
+            return result.Errors.Select(e => new FieldError(null, e.Description)).ToList();
+        }
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.ProfileUpdated) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        return [];
+    }
+
+    public async Task<IReadOnlyList<FieldError>> RequestEmailChangeAsync(string userId, string newEmail, string baseUri)
+    {
+        if (!new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(newEmail) || newEmail.Length > 256)
+        {
+            return [new("NewEmail", "Enter a valid email address.")];
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var user = await Users(scope).FindByIdAsync(userId);
+        if (user is null)
+        {
+            return [new(null, "Your account no longer exists.")];
+        }
+        var result = await scope.ServiceProvider.GetRequiredService<AccountLinks>().RequestEmailChangeAsync(user, newEmail, baseUri);
+        return result.Succeeded ? [] : result.Errors.Select(e => new FieldError("NewEmail", e.Description)).ToList();
+    }
+
+    public PasswordVerdict Evaluate(string? password, ProfileView profile) =>
+        strength.Evaluate(password, [profile.Email, profile.UserName, profile.DisplayName]);
+
+    /// <summary>Changes the password; the current one is required (ASVS 6.2.3).</summary>
+    public async Task<IReadOnlyList<FieldError>> ChangePasswordAsync(string userId, string currentPassword, string newPassword)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return [new(null, "Your account no longer exists.")];
+        }
+        if (string.IsNullOrEmpty(currentPassword) || !await users.CheckPasswordAsync(user, currentPassword))
+        {
+            await users.AccessFailedAsync(user);
+            return [new("CurrentPassword", "Your current password is not right.")];
+        }
+        if (currentPassword == newPassword)
+        {
+            return [new("NewPassword", "Choose a password different from the current one.")];
+        }
+        var result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
+        if (!result.Succeeded)
+        {
+            return result.Errors.Select(e => new FieldError(e.Code.StartsWith("Password", StringComparison.Ordinal) ? "NewPassword" : null, e.Description)).ToList();
+        }
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        return [];
+    }
+
+    public async Task<TwoFactorState> GetTwoFactorStateAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        return new TwoFactorState(user.TwoFactorEnabled, await users.CountRecoveryCodesAsync(user), await users.GetAuthenticatorKeyAsync(user) is not null);
+    }
+
+    /// <summary>The key (and QR code) to scan. Shown until the person proves it works with a code.</summary>
+    public async Task<AuthenticatorSetup> BeginAuthenticatorSetupAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        var key = await users.GetAuthenticatorKeyAsync(user);
+        if (string.IsNullOrEmpty(key) || !user.TwoFactorEnabled)
+        {
+            // A fresh key every time set-up starts: an old, unused key may have been seen by someone else.
+            await users.ResetAuthenticatorKeyAsync(user);
+            key = await users.GetAuthenticatorKeyAsync(user);
+        }
+        var label = Uri.EscapeDataString($"{Issuer}:{user.Email}");
+        var uri = $"otpauth://totp/{label}?secret={key}&issuer={Uri.EscapeDataString(Issuer)}&digits=6";
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(uri, QRCodeGenerator.ECCLevel.Q);
+        var png = new PngByteQRCode(data).GetGraphic(5);
+        return new AuthenticatorSetup(FormatKey(key!), uri, $"data:image/png;base64,{Convert.ToBase64String(png)}");
+    }
+
+    /// <summary>Turns 2FA on when <paramref name="code"/> matches the key; returns the new recovery codes.</summary>
+    public async Task<(IReadOnlyList<string>? RecoveryCodes, string? Error)> EnableAuthenticatorAsync(string userId, string code)
+    {
+        code = code.Replace(" ", "").Replace("-", "");
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+        {
+            return (null, "That code is not right. Enter the current 6-digit code from your app.");
+        }
+        await users.SetTwoFactorEnabledAsync(user, true);
+        var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorEnabled) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        return (codes, null);
+    }
+
+    public async Task<IReadOnlyList<string>> RegenerateRecoveryCodesAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        if (!user.TwoFactorEnabled)
+        {
+            return [];
+        }
+        var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.RecoveryCodesGenerated) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        return codes;
+    }
+
+    public async Task DisableTwoFactorAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        await users.SetTwoFactorEnabledAsync(user, false);
+        // The old key must not come back to life if 2FA is turned on again (enabling makes new recovery codes).
+        await users.ResetAuthenticatorKeyAsync(user);
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorDisabled) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+    }
+
+    public async Task<IReadOnlyList<PasskeyView>> ListPasskeysAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        return (await users.GetPasskeysAsync(user))
+            .OrderBy(p => p.CreatedAt)
+            .Select(p => new PasskeyView(Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(p.CredentialId), p.Name ?? "Passkey", p.CreatedAt))
+            .ToList();
+    }
+
+    public async Task<FieldError?> RenamePasskeyAsync(string userId, string passkeyId, string name)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 64)
+        {
+            return new FieldError("Name", "Use between 1 and 64 characters.");
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        var passkey = TryDecode(passkeyId) is { } id ? await users.GetPasskeyAsync(user, id) : null;
+        if (passkey is null)
+        {
+            return new FieldError(null, "That passkey does not exist any more.");
+        }
+        passkey.Name = name;
+        await users.AddOrUpdatePasskeyAsync(user, passkey);
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRenamed) { ActorUserId = userId, TargetType = "user", TargetId = userId, Details = new { name } });
+        return null;
+    }
+
+    public async Task<bool> RemovePasskeyAsync(string userId, string passkeyId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        if (TryDecode(passkeyId) is not { } id || !(await users.RemovePasskeyAsync(user, id)).Succeeded)
+        {
+            return false;
+        }
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRemoved) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        return true;
+    }
+
+    public bool IsRecentSignIn(System.Security.Claims.ClaimsPrincipal user) => RecentSignIn.IsRecent(user, time.GetUtcNow());
+
+    private static byte[]? TryDecode(string id)
+    {
+        try
+        {
+            return Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(id);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string FormatKey(string key)
+    {
+        var builder = new StringBuilder();
+        for (var i = 0; i < key.Length; i += 4)
+        {
+            builder.Append(key.AsSpan(i, Math.Min(4, key.Length - i))).Append(' ');
+        }
+        return builder.ToString().TrimEnd().ToLowerInvariant();
+    }
+
+    private static UserManager<AppUser> Users(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+    private static AuditLog Audit(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<AuditLog>();
+}

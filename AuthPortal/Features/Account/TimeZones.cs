@@ -1,0 +1,25 @@
+namespace AuthPortal.Features.Account;
+
+/// <summary>IANA time zones the machine knows, and date formatting in a person's own zone.</summary>
+public static class TimeZones
+{
+    public static IReadOnlyList<string> All { get; } =
+        TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id).Where(id => id.Contains('/') || id == "UTC").Order(StringComparer.Ordinal).ToList();
+
+    public static bool IsKnown(string? id) =>
+        !string.IsNullOrWhiteSpace(id) && (id == "UTC" || TimeZoneInfo.TryFindSystemTimeZoneById(id, out _));
+
+    public static string Format(DateTimeOffset? value, string? timeZone, string format = "yyyy-MM-dd HH:mm")
+    {
+        if (value is not { } instant)
+        {
+            return "never";
+        }
+        var zone = IsKnown(timeZone) && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone!, out var found) ? found : TimeZoneInfo.Utc;
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        return $"{local.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {Abbreviation(zone, local)}";
+    }
+
+    private static string Abbreviation(TimeZoneInfo zone, DateTimeOffset local) =>
+        zone == TimeZoneInfo.Utc ? "UTC" : $"UTC{(local.Offset < TimeSpan.Zero ? "-" : "+")}{local.Offset:hh\\:mm}";
+}
