@@ -39,6 +39,9 @@ public class PortalFactory : WebApplicationFactory<Program>
 
     public Mailbox Mailbox => new(MailDirectory);
 
+    /// <summary>Set before the app starts to run it on a clock the test moves.</summary>
+    public Microsoft.Extensions.Time.Testing.FakeTimeProvider? Clock { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(Environment);
@@ -47,6 +50,10 @@ public class PortalFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(LogLines)));
+        if (Clock is not null)
+        {
+            builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        }
     }
 
     public HttpClient CreatePortalClient(string baseAddress = "http://localhost") =>

@@ -28,12 +28,17 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
         RedirectTo(uri);
     }
 
-    // Absolute URLs on this site become paths; anything else is left for LocalUrl to refuse.
+    // Absolute URLs on this site become paths and "Account/Login" becomes "/Account/Login";
+    // anything else is left for LocalUrl to refuse.
     private string? ToLocal(string? uri)
     {
-        if (uri is null || !Uri.TryCreate(uri, UriKind.Absolute, out var absolute) || uri.StartsWith('/'))
+        if (uri is null || uri.StartsWith('/'))
         {
             return uri;
+        }
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var absolute))
+        {
+            return Uri.IsWellFormedUriString(uri, UriKind.Relative) ? "/" + uri : uri;
         }
         return navigationManager.BaseUri.StartsWith(absolute.GetLeftPart(UriPartial.Authority) + "/", StringComparison.OrdinalIgnoreCase)
             ? absolute.PathAndQuery
