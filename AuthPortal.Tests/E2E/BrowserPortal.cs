@@ -27,7 +27,8 @@ public sealed class BrowserPortal : IAsyncDisposable
         portal.StartServer();
         var browserPortal = new BrowserPortal(portal)
         {
-            BaseUrl = portal.ClientOptions.BaseAddress.ToString().TrimEnd('/'),
+            // "localhost", not 127.0.0.1: WebAuthn refuses IP addresses as relying-party ids.
+            BaseUrl = portal.ClientOptions.BaseAddress.ToString().TrimEnd('/').Replace("127.0.0.1", "localhost", StringComparison.Ordinal),
         };
         browserPortal._playwright = await Playwright.CreateAsync();
         browserPortal.Browser = await browserPortal._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

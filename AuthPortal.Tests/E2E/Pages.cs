@@ -60,3 +60,27 @@ public sealed class Shell(IPage page)
         await page.WaitForURLAsync("**/Account/Login**");
     }
 }
+
+public sealed class SecurityPage(IPage page)
+{
+    public async Task OpenAsync()
+    {
+        await page.GotoAsync("/security");
+        await new Shell(page).WaitUntilInteractiveAsync();
+    }
+
+    /// <summary>Sets up TOTP by reading the manual key, as a person typing it into an app would; returns the key.</summary>
+    public async Task<string> EnableAuthenticatorAsync(Func<IPage, Task>? whileDialogOpen = null)
+    {
+        await page.ClickAsync("[data-testid=enable-2fa]");
+        var key = (await page.Locator("[data-testid=totp-key]").TextContentAsync())!.Trim();
+        if (whileDialogOpen is not null)
+        {
+            await whileDialogOpen(page);
+        }
+        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(AuthPortal.Tests.Infrastructure.Totp.Code(key));
+        await page.ClickAsync("[data-testid=totp-verify]");
+        await Assertions.Expect(page.Locator("[data-testid=recovery-codes] code")).ToHaveCountAsync(10);
+        return key;
+    }
+}

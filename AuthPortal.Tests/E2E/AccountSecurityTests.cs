@@ -1,0 +1,106 @@
+using AuthPortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace AuthPortal.Tests.E2E;
+
+[Trait("Category", "E2E")]
+public sealed class AccountSecurityTests
+{
+    private static readonly Dictionary<string, string?> WithAdministrator = new()
+    {
+        ["Bootstrap:AdminEmail"] = "ops@example.com",
+        ["Bootstrap:AdminPassword"] = Accounts.Password,
+    };
+
+    [Fact]
+    public async Task RegisterConfirmEnableTwoFactorThenSignInWithATotpCode()
+    {
+        await using var portal = await BrowserPortal.StartAsync(WithAdministrator);
+        var page = await portal.NewPageAsync();
+        const string email = "totp-person@example.com", password = "orange kettle mountain drift";
+
+        await new RegisterPage(page).RegisterAsync(email, "Totp Person", password);
+        await page.GotoAsync(portal.Portal.Mailbox.LinkIn(email, "Confirm your email"));
+        await Assertions.Expect(page.Locator("[data-testid=email-confirmed]")).ToBeVisibleAsync();
+        await new LoginPage(page).OpenAsync();
+        await new LoginPage(page).SignInAsync(email, password);
+        await new Shell(page).WaitUntilInteractiveAsync();
+
+        var security = new SecurityPage(page);
+        await security.OpenAsync();
+        await BrowserPortal.ScreenshotForDocsAsync(page, "security");
+        await security.EnableAuthenticatorAsync(async dialogPage => await BrowserPortal.ScreenshotForDocsAsync(dialogPage, "two-factor-setup"));
+        await page.ClickAsync("[data-testid=recovery-codes-done]");
+        await page.WaitForURLAsync("**/security?done=2fa-on");
+        await new Shell(page).WaitUntilInteractiveAsync();
+        await Assertions.Expect(page.Locator("[data-testid='2fa-status']")).ToHaveTextAsync("On");
+
+        await new Shell(page).SignOutAsync();
+        await new LoginPage(page).SignInAsync(email, password);
+        await page.WaitForURLAsync("**/Account/LoginWith2fa**");
+        var key = await portal.Portal.WithDbAsync(async db =>
+        {
+            var user = db.Users.Single(u => u.Email == email);
+            return db.UserTokens.Single(t => t.UserId == user.Id && t.Name == "AuthenticatorKey").Value!;
+        });
+        await page.FillAsync("#code", Totp.Code(key));
+        await page.ClickAsync("[data-testid='2fa-submit']");
+        await new Shell(page).WaitUntilInteractiveAsync();
+        await Assertions.Expect(page.GetByText("Welcome, Totp Person")).ToBeVisibleAsync();
+        Assert.Empty(portal.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task AddAPasskeyThenSignInWithItAlone()
+    {
+        await using var portal = await BrowserPortal.StartAsync(WithAdministrator);
+        var page = await portal.NewPageAsync();
+        // A virtual authenticator (Chrome DevTools Protocol) stands in for the fingerprint reader.
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("WebAuthn.enable");
+        await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        {
+            ["options"] = new Dictionary<string, object>
+            {
+                ["protocol"] = "ctap2", ["transport"] = "internal", ["hasResidentKey"] = true,
+                ["hasUserVerification"] = true, ["isUserVerified"] = true, ["automaticPresenceSimulation"] = true,
+            },
+        });
+
+        await new LoginPage(page).OpenAsync();
+        await new LoginPage(page).SignInAsync("ops@example.com", Accounts.Password);
+        await new Shell(page).WaitUntilInteractiveAsync();
+        await new SecurityPage(page).OpenAsync();
+        await page.ClickAsync("[data-testid=add-passkey]");
+        await page.WaitForURLAsync("**/Account/Passkeys/Add");
+        await page.FillAsync("#passkeyName", "Test laptop");
+        await page.ClickAsync("[data-testid=add-passkey-submit]");
+        await page.WaitForURLAsync("**/security?done=passkey-added");
+        await new Shell(page).WaitUntilInteractiveAsync();
+        await Assertions.Expect(page.Locator("[data-testid=passkey-list]")).ToContainTextAsync("Test laptop");
+
+        await new Shell(page).SignOutAsync();
+        await page.ClickAsync("[data-testid=passkey-login]");
+        await new Shell(page).WaitUntilInteractiveAsync();
+        await Assertions.Expect(page.GetByText("Welcome, Administrator")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task ProfileChangesAreSavedWithASnackbar()
+    {
+        await using var portal = await BrowserPortal.StartAsync(WithAdministrator);
+        var page = await portal.NewPageAsync();
+        await new LoginPage(page).OpenAsync();
+        await new LoginPage(page).SignInAsync("ops@example.com", Accounts.Password);
+        await new Shell(page).WaitUntilInteractiveAsync();
+
+        await page.GotoAsync("/profile");
+        await new Shell(page).WaitUntilInteractiveAsync();
+        var name = page.Locator("[data-testid=display-name] input, input[data-testid=display-name]").First;
+        await name.FillAsync("Olga Operator");
+        await page.ClickAsync("[data-testid=save-profile]");
+        await Assertions.Expect(page.GetByText("Profile saved.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=profile-avatar]")).ToHaveTextAsync("OO");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "profile");
+    }
+}
