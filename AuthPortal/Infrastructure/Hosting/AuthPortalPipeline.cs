@@ -55,6 +55,8 @@ public static class AuthPortalPipeline
         {
             await PortalInitializer.MigrateAsync(app.Services);
             logger.LogInformation("The database is up to date.");
+            // Disposing flushes the console logger's queue before the process exits.
+            await app.DisposeAsync();
             return 0;
         }
 
