@@ -38,3 +38,19 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
     }
 }
+
+internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSession>
+{
+    public void Configure(EntityTypeBuilder<UserSession> session)
+    {
+        session.HasKey(s => s.Id);
+        session.Property(s => s.Id).HasMaxLength(64);
+        session.Property(s => s.Kind).HasConversion<string>().HasMaxLength(16);
+        session.Property(s => s.RevokedReason).HasMaxLength(64);
+        session.Property(s => s.IpAddress).HasMaxLength(64);
+        session.Property(s => s.UserAgent).HasMaxLength(512);
+        session.HasOne(s => s.User).WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        session.HasIndex(s => new { s.UserId, s.RevokedAt });
+        session.HasIndex(s => s.ExpiresAt);
+    }
+}

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using AuthPortal.Data;
+using AuthPortal.Features.Sessions;
+using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
@@ -8,22 +10,65 @@ using Microsoft.Extensions.Options;
 namespace AuthPortal.Components.Account;
 
 /// <summary>
-/// Re-checks, for every live Blazor circuit, that the signed-in user still exists, is not disabled
-/// and still has the same security stamp; otherwise the circuit loses its authentication.
+/// Keeps a live Blazor circuit's sign-in honest. A revocation on this instance arrives as a push
+/// (<see cref="SessionRevocationBus"/>) and ends the circuit's authentication at once; every
+/// Sessions:RevalidationSeconds the circuit also re-reads its session, user and security stamp from the
+/// database, which is how revocations made on other instances arrive.
 /// </summary>
-internal sealed class PortalRevalidatingAuthenticationStateProvider(
-    ILoggerFactory loggerFactory,
-    IServiceScopeFactory scopeFactory,
-    IOptions<IdentityOptions> options)
-    : RevalidatingServerAuthenticationStateProvider(loggerFactory)
+internal sealed class PortalRevalidatingAuthenticationStateProvider : RevalidatingServerAuthenticationStateProvider
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
+    private static readonly AuthenticationState SignedOut = new(new ClaimsPrincipal(new ClaimsIdentity()));
+
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IOptions<IdentityOptions> _identityOptions;
+    private readonly SessionRevocationBus _bus;
+    private readonly TimeSpan _interval;
+    private string? _sessionId;
+
+    public PortalRevalidatingAuthenticationStateProvider(
+        ILoggerFactory loggerFactory,
+        IServiceScopeFactory scopeFactory,
+        IOptions<IdentityOptions> identityOptions,
+        IOptions<SessionPolicyOptions> sessionOptions,
+        SessionRevocationBus bus)
+        : base(loggerFactory)
+    {
+        _scopeFactory = scopeFactory;
+        _identityOptions = identityOptions;
+        _bus = bus;
+        _interval = TimeSpan.FromSeconds(sessionOptions.Value.RevalidationSeconds);
+        AuthenticationStateChanged += RememberSession;
+        _bus.Revoked += OnRevoked;
+    }
+
+    protected override TimeSpan RevalidationInterval => _interval;
+
+    private void RememberSession(Task<AuthenticationState> state) =>
+        _ = state.ContinueWith(t => _sessionId = t.IsCompletedSuccessfully ? t.Result.User.FindFirstValue(PortalSignInManager.SessionClaimType) : null,
+            TaskScheduler.Default);
+
+    private void OnRevoked(IReadOnlyCollection<string> sessionIds)
+    {
+        if (_sessionId is { } current && sessionIds.Contains(current))
+        {
+            _sessionId = null;
+            SetAuthenticationState(Task.FromResult(SignedOut));
+        }
+    }
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
+        var principal = authenticationState.User;
+        _sessionId ??= principal.FindFirstValue(PortalSignInManager.SessionClaimType);
+        await using var scope = _scopeFactory.CreateAsyncScope();
+        var sessions = scope.ServiceProvider.GetRequiredService<UserSessions>();
+        if (!await sessions.ValidateAsync(principal.FindFirstValue(PortalSignInManager.SessionClaimType),
+                principal.FindFirstValue(ClaimTypes.NameIdentifier), bypassCache: true, cancellationToken))
+        {
+            return false;
+        }
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        var user = await userManager.GetUserAsync(authenticationState.User);
+        var user = await userManager.GetUserAsync(principal);
         // Lockout is not checked here: an attacker's failed guesses must not sign the real user out.
         if (user is null || user.DisabledAt is not null)
         {
@@ -33,7 +78,14 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider(
         {
             return true;
         }
-        var principalStamp = authenticationState.User.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
+        var principalStamp = principal.FindFirstValue(_identityOptions.Value.ClaimsIdentity.SecurityStampClaimType);
         return principalStamp == await userManager.GetSecurityStampAsync(user);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _bus.Revoked -= OnRevoked;
+        AuthenticationStateChanged -= RememberSession;
+        base.Dispose(disposing);
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AuthPortal.Data;
 using AuthPortal.Features.Account;
+using AuthPortal.Features.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -20,20 +21,46 @@ public sealed class PortalSignInManager(
     ILogger<SignInManager<AppUser>> logger,
     IAuthenticationSchemeProvider schemes,
     IUserConfirmation<AppUser> confirmation,
-    TimeProvider time)
+    TimeProvider time,
+    UserSessions sessions)
     : SignInManager<AppUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public override async Task<bool> CanSignInAsync(AppUser user) =>
         user.DisabledAt is null && await base.CanSignInAsync(user);
 
-    public override Task SignInWithClaimsAsync(AppUser user, AuthenticationProperties? authenticationProperties, IEnumerable<Claim> additionalClaims)
+    public const string SessionClaimType = "sid";
+
+    /// <summary>
+    /// Every sign-in (password, 2FA, passkey) passes through here: it gets a new server-side session whose
+    /// id the cookie carries as <c>sid</c>. Cookie refreshes pass the existing sid on and keep their session.
+    /// </summary>
+    public override async Task SignInWithClaimsAsync(AppUser user, AuthenticationProperties? authenticationProperties, IEnumerable<Claim> additionalClaims)
     {
         var claims = additionalClaims.ToList();
         if (!claims.Any(c => c.Type == RecentSignIn.ClaimType))
         {
             claims.Add(RecentSignIn.ClaimFor(time.GetUtcNow()));
         }
-        return base.SignInWithClaimsAsync(user, authenticationProperties, claims);
+        if (!claims.Any(c => c.Type == SessionClaimType))
+        {
+            var session = await sessions.CreateAsync(user.Id, SessionKind.Browser,
+                Context.Connection.RemoteIpAddress?.ToString(), Context.Request.Headers.UserAgent.ToString());
+            claims.Add(new Claim(SessionClaimType, session.Id));
+        }
+        await base.SignInWithClaimsAsync(user, authenticationProperties, claims);
+    }
+
+    /// <summary>Signs out and revokes the session the cookie belonged to.</summary>
+    public override async Task SignOutAsync()
+    {
+        var auth = await Context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var userId = auth.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var sessionId = auth.Principal?.FindFirstValue(SessionClaimType);
+        await base.SignOutAsync();
+        if (userId is not null && sessionId is not null)
+        {
+            await sessions.RevokeAsync(userId, sessionId, new Revocation("signed_out", userId));
+        }
     }
 
     /// <summary>Reissues the cookie (after a profile or password change) keeping when the user last signed in.</summary>
@@ -41,7 +68,7 @@ public sealed class PortalSignInManager(
     {
         var auth = await Context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var claims = new List<Claim>();
-        foreach (var type in new[] { "amr", ClaimTypes.AuthenticationMethod, RecentSignIn.ClaimType })
+        foreach (var type in new[] { "amr", ClaimTypes.AuthenticationMethod, RecentSignIn.ClaimType, SessionClaimType })
         {
             if (auth.Principal?.FindFirst(type) is { } claim)
             {
@@ -56,9 +83,12 @@ public sealed class PortalSignInManager(
     {
         var auth = await Context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var claims = new List<Claim> { RecentSignIn.ClaimFor(time.GetUtcNow()) };
-        if (auth.Principal?.FindFirst("amr") is { } amr)
+        foreach (var type in new[] { "amr", SessionClaimType })
         {
-            claims.Add(new Claim(amr.Type, amr.Value));
+            if (auth.Principal?.FindFirst(type) is { } claim)
+            {
+                claims.Add(new Claim(claim.Type, claim.Value));
+            }
         }
         await SignInWithClaimsAsync(user, auth.Properties, claims);
     }

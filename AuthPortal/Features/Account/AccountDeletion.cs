@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AuthPortal.Features.Account;
 
 /// <summary>Deletes an account, unless it is the last administrator (the portal must keep one).</summary>
-public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit)
+public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, SessionRevocationBus bus)
 {
     public sealed record Result(string? Error);
 
@@ -27,12 +28,15 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
                 return new Result("You are the last administrator. Make someone else an administrator before deleting your account.");
             }
         }
+        var sessionIds = await db.UserSessions.Where(s => s.UserId == user.Id).Select(s => s.Id).ToListAsync(cancellationToken);
         var deleted = await userManager.DeleteAsync(user);
         if (!deleted.Succeeded)
         {
             return new Result(string.Join(" ", deleted.Errors.Select(e => e.Description)));
         }
         await transaction.CommitAsync(cancellationToken);
+        // The rows went with the user (cascade); this tells live circuits of those sessions to end.
+        bus.Publish(sessionIds);
         await audit.RecordAsync(new AuditRecord(AuditActions.AccountDeleted)
         {
             ActorUserId = actorUserId, TargetType = "user", TargetId = user.Id, Details = new { email = user.Email },

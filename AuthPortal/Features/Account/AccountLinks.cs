@@ -1,6 +1,7 @@
 using System.Text;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Sessions;
 using AuthPortal.Infrastructure.Email;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
@@ -15,7 +16,8 @@ public sealed class AccountLinks(
     UserManager<AppUser> userManager,
     IEmailSender<AppUser> accountEmails,
     IMailSender mail,
-    AuditLog audit)
+    AuditLog audit,
+    UserSessions sessions)
 {
     public static string Encode(string token) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
 
@@ -88,6 +90,8 @@ public sealed class AccountLinks(
             await userManager.SetLockoutEndDateAsync(user, null);
             await userManager.ResetAccessFailedCountAsync(user);
             await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
+            // Whoever knew the old password is out: every session ends.
+            await sessions.RevokeAllAsync(user.Id, new Revocation("password_reset", user.Id));
         }
         return result;
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Sessions;
 using Microsoft.AspNetCore.Identity;
 using QRCoder;
 
@@ -21,7 +22,7 @@ public sealed record FieldError(string? Field, string Message);
 /// What a signed-in person can do to their own account from the interactive pages. Every call opens
 /// its own DI scope (one DbContext per operation, never one per circuit) and records an audit event.
 /// </summary>
-public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength strength, TimeProvider time)
+public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength strength, UserSessions sessions, TimeProvider time)
 {
     public const int RecoveryCodeCount = 10;
     private const string Issuer = "AuthPortal";
@@ -92,7 +93,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         strength.Evaluate(password, [profile.Email, profile.UserName, profile.DisplayName]);
 
     /// <summary>Changes the password; the current one is required (ASVS 6.2.3).</summary>
-    public async Task<IReadOnlyList<FieldError>> ChangePasswordAsync(string userId, string currentPassword, string newPassword)
+    /// <remarks>Every other session of the user is signed out afterwards (ASVS 7.4.3); <paramref name="currentSessionId"/> stays.</remarks>
+    public async Task<IReadOnlyList<FieldError>> ChangePasswordAsync(string userId, string? currentSessionId, string currentPassword, string newPassword)
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
@@ -116,6 +118,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
             return result.Errors.Select(e => new FieldError(e.Code.StartsWith("Password", StringComparison.Ordinal) ? "NewPassword" : null, e.Description)).ToList();
         }
         await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        await sessions.RevokeAllAsync(userId, new Revocation("password_changed", userId), keepSessionId: currentSessionId);
         return [];
     }
 
@@ -179,7 +182,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         return codes;
     }
 
-    public async Task DisableTwoFactorAsync(string userId)
+    /// <remarks>Turning 2FA off or resetting it signs out every other session (ASVS 7.4.3).</remarks>
+    public async Task DisableTwoFactorAsync(string userId, string? currentSessionId)
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
@@ -188,6 +192,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         // The old key must not come back to life if 2FA is turned on again (enabling makes new recovery codes).
         await users.ResetAuthenticatorKeyAsync(user);
         await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorDisabled) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        await sessions.RevokeAllAsync(userId, new Revocation("2fa_reset", userId), keepSessionId: currentSessionId);
     }
 
     public async Task<IReadOnlyList<PasskeyView>> ListPasskeysAsync(string userId)

@@ -47,6 +47,13 @@ public static class AuditActions
     public const string PasskeyRemoved = "user.passkey_removed";
     public const string PersonalDataDownloaded = "user.personal_data_downloaded";
     public const string AccountDeleted = "user.deleted";
+    public const string SessionCreated = "session.created";
+    public const string SessionRevoked = "session.revoked";
+    public const string SessionExpired = "session.expired";
+    public const string UserDisabled = "user.disabled";
+    public const string UserEnabled = "user.enabled";
+    public const string UserLocked = "user.locked";
+    public const string UserUnlocked = "user.unlocked";
 }
 
 /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using AuthPortal.Components.Account;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
 using AuthPortal.Features.Users;
 using AuthPortal.Infrastructure.Authorization;
@@ -12,6 +13,7 @@ using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -39,6 +41,7 @@ public static class AuthPortalServices
         services.AddValidatedOptions<LockoutPolicyOptions>(LockoutPolicyOptions.Section);
         services.AddValidatedOptions<EmailOptions>(EmailOptions.Section);
         services.AddValidatedOptions<ProxyOptions>(ProxyOptions.Section);
+        services.AddValidatedOptions<SessionPolicyOptions>(SessionPolicyOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
@@ -57,6 +60,7 @@ public static class AuthPortalServices
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, PortalRevalidatingAuthenticationStateProvider>();
         services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthPortal.Components.Layout.SignOutIntent>();
         services.AddMudServices();
         services.AddHsts(options =>
         {
@@ -76,6 +80,10 @@ public static class AuthPortalServices
         services.AddScoped<PersonalDataExport>();
         services.AddScoped<AccountDeletion>();
         services.AddSingleton<SelfService>();
+        services.AddSingleton<UserSessions>();
+        services.AddSingleton<UserAdministration>();
+        services.AddSingleton<SessionRevocationBus>();
+        services.AddHostedService<SessionCleanup>();
         services.AddScoped<ViewerTimeZone>();
         services.AddSingleton<SignInRefreshTickets>();
         services.AddSingleton<PublicAddress>();
@@ -139,16 +147,20 @@ public static class AuthPortalServices
             cookie.LoginPath = "/Account/Login";
             cookie.LogoutPath = "/Account/Logout";
             cookie.AccessDeniedPath = "/Account/AccessDenied";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
-            cookie.SlidingExpiration = true;
+            cookie.SlidingExpiration = false;
+            cookie.Events.OnValidatePrincipal = SessionCookieValidation.ValidateAsync;
         });
+        // The server-side session decides when a sign-in ends (idle and absolute timeouts, revocation);
+        // the cookie just lives as long as the longest session may.
+        services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<IOptions<SessionPolicyOptions>>((cookie, sessions) => cookie.ExpireTimeSpan = TimeSpan.FromHours(sessions.Value.AbsoluteTimeoutHours));
         services.Configure<SecurityStampValidatorOptions>(o =>
         {
             o.ValidationInterval = TimeSpan.FromMinutes(1);
             // A periodic cookie refresh is not a sign-in: keep the original auth_time and amr.
             o.OnRefreshingPrincipal = context =>
             {
-                foreach (var type in new[] { RecentSignIn.ClaimType, "amr" })
+                foreach (var type in new[] { RecentSignIn.ClaimType, "amr", PortalSignInManager.SessionClaimType })
                 {
                     if (context.CurrentPrincipal?.FindFirst(type) is { } claim && context.NewPrincipal?.Identity is ClaimsIdentity identity
                         && identity.FindFirst(type) is null)

@@ -132,3 +132,20 @@ public sealed class ProxyOptions : IValidatableObject
         }
     }
 }
+
+public sealed class SessionPolicyOptions
+{
+    public const string Section = "Sessions";
+
+    /// <summary>A session not used for this long ends.</summary>
+    [Range(1, 525_600, ErrorMessage = "must be between 1 and 525600")]
+    public int IdleTimeoutMinutes { get; set; } = 120;
+
+    /// <summary>A session ends this long after sign-in, however active.</summary>
+    [Range(1, 8_760, ErrorMessage = "must be between 1 and 8760")]
+    public int AbsoluteTimeoutHours { get; set; } = 336;
+
+    /// <summary>How stale another instance's view of a revocation may be (cache lifetime and circuit re-check).</summary>
+    [Range(1, 300, ErrorMessage = "must be between 1 and 300")]
+    public int RevalidationSeconds { get; set; } = 10;
+}

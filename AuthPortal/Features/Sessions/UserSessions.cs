@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Infrastructure.Options;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace AuthPortal.Features.Sessions;
+
+public sealed record SessionView(string Id, SessionKind Kind, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt,
+    string? IpAddress, string Device, bool Current);
+
+/// <summary>Who ended a session and why, for the row and the audit log.</summary>
+public sealed record Revocation(string Reason, string? ActorUserId, ActorKind ActorKind = ActorKind.User)
+{
+    public static Revocation System(string reason) => new(reason, null, ActorKind.System);
+}
+
+/// <summary>
+/// Server-side sessions (DESIGN.md "Authentication"): create on sign-in, validate on every request
+/// and circuit check, revoke one, the others or all. Valid sessions are cached briefly so validation
+/// costs no database round trip per request; a revocation drops the cache entry on this instance at
+/// once and tells live circuits (<see cref="SessionRevocationBus"/>); other instances notice within
+/// Sessions:RevalidationSeconds, the cache lifetime.
+/// </summary>
+public sealed class UserSessions(
+    IDbContextFactory<AppDbContext> dbFactory,
+    IMemoryCache cache,
+    TimeProvider time,
+    IOptions<SessionPolicyOptions> options,
+    SessionRevocationBus bus,
+    AuditLog audit)
+{
+    /// <summary>LastSeenAt is written at most this often, so browsing does not mean a write per request.</summary>
+    public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    private sealed record CachedSession(string UserId, DateTimeOffset ExpiresAt, DateTimeOffset LastSeenAt);
+
+    private TimeSpan IdleTimeout => TimeSpan.FromMinutes(options.Value.IdleTimeoutMinutes);
+    private TimeSpan CacheLifetime => TimeSpan.FromSeconds(options.Value.RevalidationSeconds);
+
+    public async Task<UserSession> CreateAsync(string userId, SessionKind kind, string? ipAddress, string? userAgent, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var session = new UserSession
+        {
+            // 128 random bits: the id is a bearer secret inside the (encrypted) cookie.
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            UserId = userId,
+            Kind = kind,
+            CreatedAt = now,
+            LastSeenAt = now,
+            ExpiresAt = now.AddHours(options.Value.AbsoluteTimeoutHours),
+            IpAddress = ipAddress,
+            UserAgent = userAgent is { Length: > 512 } ? userAgent[..512] : userAgent,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.UserSessions.Add(session);
+        await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(new AuditRecord(AuditActions.SessionCreated)
+        {
+            ActorUserId = userId, TargetType = "session", TargetId = session.Id, IpAddress = ipAddress, UserAgent = session.UserAgent,
+            Details = new { kind = kind.ToString() },
+        }, cancellationToken);
+        return session;
+    }
+
+    /// <summary>
+    /// True when the session exists, belongs to <paramref name="userId"/>, is not revoked and has not hit
+    /// its idle or absolute timeout. An expired session is marked and audited the first time it is seen.
+    /// </summary>
+    public async Task<bool> ValidateAsync(string? sessionId, string? userId, bool bypassCache = false, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(sessionId) || string.IsNullOrEmpty(userId))
+        {
+            return false;
+        }
+        var now = time.GetUtcNow();
+        if (!bypassCache && cache.TryGetValue(CacheKey(sessionId), out CachedSession? cached) && cached is not null)
+        {
+            if (cached.UserId == userId && now < cached.ExpiresAt && now - cached.LastSeenAt < IdleTimeout && now - cached.LastSeenAt < TouchInterval)
+            {
+                return true;
+            }
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = await db.UserSessions.FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
+        if (session is null || session.UserId != userId || session.RevokedAt is not null)
+        {
+            cache.Remove(CacheKey(sessionId));
+            return false;
+        }
+        if (now >= session.ExpiresAt || now - session.LastSeenAt >= IdleTimeout)
+        {
+            await EndAsync(db, [session], Revocation.System(now >= session.ExpiresAt ? "absolute_timeout" : "idle_timeout"), AuditActions.SessionExpired, cancellationToken);
+            return false;
+        }
+        if (now - session.LastSeenAt >= TouchInterval)
+        {
+            session.LastSeenAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        cache.Set(CacheKey(sessionId), new CachedSession(session.UserId, session.ExpiresAt, session.LastSeenAt), CacheLifetime);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<SessionView>> ListAsync(string userId, string? currentSessionId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var idleCutoff = now - IdleTimeout;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sessions = await db.UserSessions.AsNoTracking()
+            .Where(s => s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now && s.LastSeenAt > idleCutoff)
+            .OrderByDescending(s => s.LastSeenAt)
+            .ToListAsync(cancellationToken);
+        return sessions.Select(s => new SessionView(s.Id, s.Kind, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.IpAddress,
+            UserAgentDescription.Describe(s.UserAgent), s.Id == currentSessionId)).ToList();
+    }
+
+    /// <summary>Revokes one of <paramref name="userId"/>'s sessions; false when it is not theirs or already ended (→ 404).</summary>
+    public async Task<bool> RevokeAsync(string userId, string sessionId, Revocation revocation, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = await db.UserSessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null, cancellationToken);
+        if (session is null)
+        {
+            return false;
+        }
+        await EndAsync(db, [session], revocation, AuditActions.SessionRevoked, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Revokes every live session of the user except <paramref name="keepSessionId"/>; returns how many.</summary>
+    public async Task<int> RevokeAllAsync(string userId, Revocation revocation, string? keepSessionId = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sessions = await db.UserSessions
+            .Where(s => s.UserId == userId && s.RevokedAt == null && s.Id != keepSessionId)
+            .ToListAsync(cancellationToken);
+        await EndAsync(db, sessions, revocation, AuditActions.SessionRevoked, cancellationToken);
+        return sessions.Count;
+    }
+
+    /// <summary>Deletes sessions that ended more than <paramref name="age"/> ago; returns how many.</summary>
+    public async Task<int> DeleteEndedAsync(TimeSpan age, CancellationToken cancellationToken = default)
+    {
+        var cutoff = time.GetUtcNow() - age;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.UserSessions
+            .Where(s => (s.RevokedAt != null && s.RevokedAt < cutoff) || s.ExpiresAt < cutoff)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private async Task EndAsync(AppDbContext db, IReadOnlyList<UserSession> sessions, Revocation revocation, string action, CancellationToken cancellationToken)
+    {
+        if (sessions.Count == 0)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        foreach (var session in sessions)
+        {
+            session.RevokedAt = now;
+            session.RevokedReason = revocation.Reason;
+            cache.Remove(CacheKey(session.Id));
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        bus.Publish(sessions.Select(s => s.Id).ToList());
+        foreach (var session in sessions)
+        {
+            await audit.RecordAsync(new AuditRecord(action)
+            {
+                ActorUserId = revocation.ActorUserId, ActorKind = revocation.ActorKind, TargetType = "session", TargetId = session.Id,
+                Details = new { userId = session.UserId, reason = revocation.Reason },
+            }, cancellationToken);
+        }
+    }
+
+    private static string CacheKey(string sessionId) => $"session:{sessionId}";
+}
+
+/// <summary>
+/// In-process notice that sessions ended, so every live Blazor circuit of those sessions on this instance
+/// drops its authentication at once (push, not polling).
+/// </summary>
+public sealed class SessionRevocationBus
+{
+    public event Action<IReadOnlyCollection<string>>? Revoked;
+
+    public void Publish(IReadOnlyCollection<string> sessionIds) => Revoked?.Invoke(sessionIds);
+}
+
+/// <summary>Deletes sessions that ended more than 30 days ago, once an hour.</summary>
+internal sealed class SessionCleanup(UserSessions sessions, TimeProvider time, ILogger<SessionCleanup> logger) : BackgroundService
+{
+    public static readonly TimeSpan KeepEndedFor = TimeSpan.FromDays(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        do
+        {
+            try
+            {
+                var deleted = await sessions.DeleteEndedAsync(KeepEndedFor, stoppingToken);
+                if (deleted > 0)
+                {
+                    logger.LogInformation("Deleted {Count} sessions that ended more than 30 days ago", deleted);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Session cleanup failed; it runs again in an hour");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

@@ -1,0 +1,78 @@
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Features.Sessions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthPortal.Features.Users;
+
+public sealed record UserDetails(string Id, string Email, string DisplayName, bool EmailConfirmed, bool TwoFactorEnabled,
+    DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt, DateTimeOffset? LockoutEnd, DateTimeOffset? DisabledAt, IReadOnlyList<string> Roles);
+
+/// <summary>
+/// What an administrator does to someone else's account. The caller (page or API) has already checked the
+/// permission; this class enforces the rules that hold whoever asks (no disabling or locking yourself).
+/// Disabling or locking ends every session of the user at once.
+/// </summary>
+public sealed class UserAdministration(IServiceScopeFactory scopes, UserSessions sessions, TimeProvider time)
+{
+    public async Task<UserDetails?> GetAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return null;
+        }
+        var roles = (await users.GetRolesAsync(user)).Order().ToList();
+        return new UserDetails(user.Id, user.Email ?? "", user.DisplayName, user.EmailConfirmed, user.TwoFactorEnabled, user.CreatedAt,
+            user.LastSignInAt, user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, user.DisabledAt, roles);
+    }
+
+    public Task<string?> DisableAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserDisabled, "disabled_by_admin",
+        user => user.DisabledAt = time.GetUtcNow());
+
+    public Task<string?> EnableAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserEnabled, null,
+        user => user.DisabledAt = null);
+
+    public Task<string?> LockAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserLocked, "locked_by_admin",
+        user => user.LockoutEnd = time.GetUtcNow().AddYears(100));
+
+    public Task<string?> UnlockAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserUnlocked, null,
+        user => { user.LockoutEnd = null; user.AccessFailedCount = 0; });
+
+    public async Task<int> RevokeSessionsAsync(string userId, string actorUserId) =>
+        await sessions.RevokeAllAsync(userId, new Revocation("revoked_by_admin", actorUserId));
+
+    /// <summary>Applies <paramref name="change"/>; returns an error message, or null on success.</summary>
+    private async Task<string?> ChangeAsync(string userId, string actorUserId, string action, string? endSessionsReason, Action<AppUser> change)
+    {
+        if (endSessionsReason is not null && userId == actorUserId)
+        {
+            return "You cannot disable or lock your own account.";
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return "This user no longer exists.";
+        }
+        change(user);
+        var result = await users.UpdateAsync(user);
+        if (!result.Succeeded)
+        {
+            return string.Join(" ", result.Errors.Select(e => e.Description));
+        }
+        await scope.ServiceProvider.GetRequiredService<AuditLog>().RecordAsync(new AuditRecord(action)
+        {
+            ActorUserId = actorUserId, TargetType = "user", TargetId = userId,
+        });
+        if (endSessionsReason is not null)
+        {
+            await sessions.RevokeAllAsync(userId, new Revocation(endSessionsReason, actorUserId));
+        }
+        return null;
+    }
+}
