@@ -150,10 +150,11 @@ public static class AuthPortalServices
             cookie.SlidingExpiration = false;
             cookie.Events.OnValidatePrincipal = SessionCookieValidation.ValidateAsync;
         });
-        // The server-side session decides when a sign-in ends (idle and absolute timeouts, revocation);
-        // the cookie just lives as long as the longest session may.
+        // The server-side session decides when a sign-in ends (idle and absolute timeouts, revocation).
+        // The cookie outlives the longest session by an hour, so it is the session check that ends it
+        // (and records the expiry), not the cookie quietly lapsing.
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
-            .Configure<IOptions<SessionPolicyOptions>>((cookie, sessions) => cookie.ExpireTimeSpan = TimeSpan.FromHours(sessions.Value.AbsoluteTimeoutHours));
+            .Configure<IOptions<SessionPolicyOptions>>((cookie, sessions) => cookie.ExpireTimeSpan = TimeSpan.FromHours(sessions.Value.AbsoluteTimeoutHours + 1));
         services.Configure<SecurityStampValidatorOptions>(o =>
         {
             o.ValidationInterval = TimeSpan.FromMinutes(1);

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using AuthPortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace AuthPortal.Tests.E2E;
+
+[Trait("Category", "E2E")]
+public sealed class SessionRevocationTests
+{
+    [Fact]
+    public async Task RevokingInOneBrowserSendsTheOtherToTheLoginPageWithinTwoSeconds()
+    {
+        await using var portal = await BrowserPortal.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bootstrap:AdminEmail"] = "ops@example.com",
+            ["Bootstrap:AdminPassword"] = Accounts.Password,
+        });
+        var pageA = await portal.NewPageAsync();
+        var pageB = await portal.NewPageAsync(); // a second browser context: its own cookies, its own session
+        foreach (var page in new[] { pageA, pageB })
+        {
+            await new LoginPage(page).OpenAsync();
+            await new LoginPage(page).SignInAsync("ops@example.com", Accounts.Password);
+            await new Shell(page).WaitUntilInteractiveAsync();
+        }
+
+        await pageA.GotoAsync("/sessions");
+        await new Shell(pageA).WaitUntilInteractiveAsync();
+        await Assertions.Expect(pageA.Locator("[data-testid=session-list] tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(pageA.Locator("[data-testid=current-session]")).ToHaveCountAsync(1);
+        await BrowserPortal.ScreenshotForDocsAsync(pageA, "sessions");
+
+        await pageA.ClickAsync("[data-testid=revoke-others]");
+        await pageA.GetByRole(AriaRole.Button, new() { Name = "Sign them out" }).ClickAsync();
+        var clock = Stopwatch.StartNew();
+
+        // B does nothing: its live circuit is told, and it lands on the login page by itself.
+        await pageB.WaitForURLAsync("**/Account/Login?sessionEnded=1", new() { Timeout = 2000 });
+        clock.Stop();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        await Assertions.Expect(pageB.Locator("[data-testid=status-message]")).ToContainTextAsync("Your session ended");
+
+        // A is untouched and now lists one session.
+        await Assertions.Expect(pageA.Locator("[data-testid=session-list] tbody tr")).ToHaveCountAsync(1);
+        await pageA.ReloadAsync();
+        await new Shell(pageA).WaitUntilInteractiveAsync();
+        Assert.Contains("/sessions", pageA.Url);
+    }
+}
