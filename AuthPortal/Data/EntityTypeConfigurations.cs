@@ -54,3 +54,28 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
         session.HasIndex(s => s.ExpiresAt);
     }
 }
+
+internal sealed class SigningKeyConfiguration : IEntityTypeConfiguration<SigningKey>
+{
+    public void Configure(EntityTypeBuilder<SigningKey> key)
+    {
+        key.HasKey(k => k.Id);
+        key.Property(k => k.Id).HasMaxLength(64);
+        key.Property(k => k.Algorithm).HasMaxLength(16);
+        key.HasIndex(k => k.CreatedAt);
+    }
+}
+
+internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
+{
+    public void Configure(EntityTypeBuilder<RefreshToken> token)
+    {
+        token.HasKey(t => t.Id);
+        token.Property(t => t.Id).HasMaxLength(64);
+        token.Property(t => t.TokenHash).HasMaxLength(64);
+        token.Property(t => t.ReplacedById).HasMaxLength(64);
+        token.Property(t => t.Scope).HasMaxLength(1024);
+        token.HasIndex(t => t.TokenHash).IsUnique();
+        token.HasOne(t => t.Session).WithMany().HasForeignKey(t => t.SessionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

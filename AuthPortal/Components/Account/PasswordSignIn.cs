@@ -7,6 +7,13 @@ using Microsoft.AspNetCore.Identity;
 
 namespace AuthPortal.Components.Account;
 
+public enum TokenCheckOutcome
+{
+    Succeeded,
+    MfaRequired,
+    Failed,
+}
+
 public enum PasswordSignInOutcome
 {
     Succeeded,
@@ -121,6 +128,68 @@ public sealed class PasswordSignIn(
         return (PasswordSignInOutcome.Failed, user);
     }
 
+    /// <summary>
+    /// The password grant of /api/auth/token: same lockout, failure counting and audit as the login page,
+    /// plus the authenticator code (<paramref name="otp"/>) when the account uses 2FA.
+    /// </summary>
+    public async Task<(TokenCheckOutcome Outcome, AppUser? User)> CheckForTokenAsync(string login, string password, string? otp)
+    {
+        var user = await FindByEmailOrUserNameAsync(login);
+        if (user is null)
+        {
+            SpendPasswordCheckTime(password);
+            await RecordFailureAsync(null, login, "unknown_user", "api_password");
+            return (TokenCheckOutcome.Failed, null);
+        }
+        using var _ = await PerUserGate.EnterAsync(user.Id);
+        await db.Entry(user).ReloadAsync();
+        var wasLockedOut = await userManager.IsLockedOutAsync(user);
+        var result = await signInManager.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        if (!result.Succeeded)
+        {
+            if (result.IsNotAllowed && !wasLockedOut && !await userManager.CheckPasswordAsync(user, password))
+            {
+                await userManager.AccessFailedAsync(user);
+            }
+            else if (wasLockedOut)
+            {
+                SpendPasswordCheckTime(password);
+            }
+            await RecordFailureAsync(user, login, wasLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : "bad_password", "api_password");
+            await RecordIfNowLockedAsync(user, wasLockedOut);
+            return (TokenCheckOutcome.Failed, user);
+        }
+        if (user.TwoFactorEnabled)
+        {
+            if (string.IsNullOrWhiteSpace(otp))
+            {
+                return (TokenCheckOutcome.MfaRequired, user);
+            }
+            var code = otp.Replace(" ", "").Replace("-", "");
+            if (!await userManager.VerifyTwoFactorTokenAsync(user, userManager.Options.Tokens.AuthenticatorTokenProvider, code))
+            {
+                await userManager.AccessFailedAsync(user);
+                await RecordFailureAsync(user, login, "bad_totp", "api_password");
+                await RecordIfNowLockedAsync(user, wasLockedOut: false);
+                return (TokenCheckOutcome.Failed, user);
+            }
+        }
+        user.LastSignInAt = time.GetUtcNow();
+        await userManager.UpdateAsync(user);
+        return (TokenCheckOutcome.Succeeded, user);
+    }
+
+    private async Task RecordIfNowLockedAsync(AppUser user, bool wasLockedOut)
+    {
+        if (!wasLockedOut && await userManager.IsLockedOutAsync(user))
+        {
+            await audit.RecordAsync(new AuditRecord(AuditActions.LockedOut)
+            {
+                ActorKind = ActorKind.System, TargetType = "user", TargetId = user.Id, Details = new { until = user.LockoutEnd },
+            });
+        }
+    }
+
     /// <summary>Signs in with a WebAuthn assertion (passkeys skip the second factor: they are one).</summary>
     public async Task<(PasswordSignInOutcome Outcome, AppUser? User)> SignInWithPasskeyAsync(string credentialJson)
     {
@@ -171,7 +240,7 @@ public sealed class PasswordSignIn(
             : await userManager.FindByNameAsync(login);
     }
 
-    private Task RecordFailureAsync(AppUser? user, string login, string reason) =>
+    private Task RecordFailureAsync(AppUser? user, string login, string reason, string method = "password") =>
         audit.RecordAsync(new AuditRecord(AuditActions.SignInFailed, Succeeded: false)
         {
             ActorUserId = user?.Id,
@@ -180,8 +249,8 @@ public sealed class PasswordSignIn(
             // For an unknown user only a hash of what was typed is kept: people sometimes type their
             // password into the user-name box. The hash still lets an operator group repeated attempts.
             Details = user is null
-                ? new { reason, loginHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(login.Trim().ToUpperInvariant())))[..16] }
-                : (object)new { reason, login = user.UserName },
+                ? new { reason, method, loginHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(login.Trim().ToUpperInvariant())))[..16] }
+                : (object)new { reason, method, login = user.UserName },
         });
 
     private void SpendPasswordCheckTime(string password) =>

@@ -20,6 +20,8 @@ public sealed class Registration(
 {
     public enum Status { Created, AlreadyRegistered, Invalid, NotOpenYet }
 
+    public bool RequiresConfirmation => userManager.Options.SignIn.RequireConfirmedEmail;
+
     public sealed record Outcome(Status Status, IdentityResult Result, AppUser? User, bool MailFailed = false);
 
     public async Task<Outcome> RegisterAsync(string email, string displayName, string password, string baseUri)

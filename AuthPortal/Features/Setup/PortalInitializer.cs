@@ -34,6 +34,8 @@ public static class PortalInitializer
         var services = scope.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
         await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
+        // Create (or rotate) the token signing key now, so the JWKS and bearer validation are ready at once.
+        await services.GetRequiredService<AuthPortal.Features.Tokens.SigningKeys>().RefreshAsync(cancellationToken);
 
         var db = services.GetRequiredService<AppDbContext>();
         if (await AdministratorCreator.AdministratorExistsAsync(db, cancellationToken))

@@ -46,13 +46,16 @@ internal sealed class PermissionAuthorizationHandler(UserPermissions userPermiss
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
     {
-        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.User.FindFirstValue("sub");
         if (userId is null || context.User.Identity?.IsAuthenticated != true)
         {
             return;
         }
         var held = await userPermissions.GetAsync(userId);
-        if (requirement.AnyOf.Any(held.Contains))
+        // A bearer token's scope narrows, never widens: the permission must be both held now and in scope.
+        var scope = context.User.FindFirstValue("scope");
+        var inScope = scope is null ? null : scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        if (requirement.AnyOf.Any(p => held.Contains(p) && (inScope is null || inScope.Contains(p))))
         {
             context.Succeed(requirement);
         }

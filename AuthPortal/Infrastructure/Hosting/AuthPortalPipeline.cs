@@ -4,6 +4,11 @@ using AuthPortal.Features.Setup;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using AuthPortal.Infrastructure.Security;
+using AuthPortal.Features.Me;
+using AuthPortal.Features.Tokens;
+using AuthPortal.Features.Users;
+using AuthPortal.Infrastructure.Api;
+using Scalar.AspNetCore;
 
 namespace AuthPortal.Infrastructure.Hosting;
 
@@ -15,24 +20,48 @@ public static class AuthPortalPipeline
         app.UseForwardedHeaders();
         if (!app.Environment.IsDevelopment())
         {
-            app.UseExceptionHandler("/Error", createScopeForErrors: true);
             app.UseHsts();
             app.UseHttpsRedirection();
         }
         app.UseSecurityHeaders();
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // /api answers errors as problem details (JSON); the UI answers with pages.
+        app.UseWhen(IsApi, api =>
+        {
+            api.UseExceptionHandler();
+            api.UseStatusCodePages();
+        });
+        app.UseWhen(context => !IsApi(context), ui =>
+        {
+            if (!app.Environment.IsDevelopment())
+            {
+                ui.UseExceptionHandler("/Error", createScopeForErrors: true);
+            }
+            ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        });
 
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization, so the "api" limit can key on the bearer token's subject.
+        app.UseRateLimiter();
         app.UseAntiforgery();
 
         app.MapStaticAssets();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOpenApi();
+        app.MapScalarApiReference(options => options.WithTitle("AuthPortal API"));
+        app.MapTokenApi();
+        app.MapAccountApi();
+        app.MapWellKnownApi();
+        var api = app.MapGroup("").RequireRateLimiting(ApiConventions.ApiRateLimitPolicy);
+        api.MapMeApi();
+        api.MapUsersApi();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
+
+    private static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 
     /// <summary>
     /// Validates configuration, migrates the database, then either stops (<c>migrate</c> command) or

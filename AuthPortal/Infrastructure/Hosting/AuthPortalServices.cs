@@ -7,6 +7,8 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
+using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Api;
 using AuthPortal.Features.Users;
 using AuthPortal.Infrastructure.Authorization;
 using AuthPortal.Infrastructure.Database;
@@ -42,6 +44,8 @@ public static class AuthPortalServices
         services.AddValidatedOptions<EmailOptions>(EmailOptions.Section);
         services.AddValidatedOptions<ProxyOptions>(ProxyOptions.Section);
         services.AddValidatedOptions<SessionPolicyOptions>(SessionPolicyOptions.Section);
+        services.AddValidatedOptions<JwtOptions>(JwtOptions.Section);
+        services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
 
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
@@ -54,6 +58,10 @@ public static class AuthPortalServices
 
         AddIdentity(services);
         AddProxySupport(services, configuration);
+
+        // API: bearer tokens, problem details, rate limits, OpenAPI.
+        services.AddBearerTokens(configuration);
+        services.AddApiConventions();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -174,7 +182,10 @@ public static class AuthPortalServices
         });
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
-        services.AddAuthorizationBuilder().AddPermissionPolicies();
+        services.AddAuthorizationBuilder()
+            .AddPermissionPolicies()
+            // /api takes bearer credentials only: a cookie alone gets 401 there, so there is no CSRF surface.
+            .AddPolicy(JwtSetup.ApiPolicy, policy => policy.AddAuthenticationSchemes(JwtSetup.Scheme).RequireAuthenticatedUser());
         services.AddSingleton<IAuthorizationHandler, PermissionAuthorizationHandler>();
         services.AddSingleton<UserPermissions>();
     }

@@ -149,3 +149,42 @@ public sealed class SessionPolicyOptions
     [Range(1, 300, ErrorMessage = "must be between 1 and 300")]
     public int RevalidationSeconds { get; set; } = 10;
 }
+
+public sealed class JwtOptions : IValidatableObject
+{
+    public const string Section = "Jwt";
+
+    /// <summary>The <c>iss</c> of every token. Empty: App:PublicUrl, else the request's address.</summary>
+    public string? Issuer { get; set; }
+
+    public string Audience { get; set; } = "authportal";
+
+    [Range(1, 60, ErrorMessage = "must be between 1 and 60")]
+    public int AccessTokenMinutes { get; set; } = 10;
+
+    [Range(1, 365, ErrorMessage = "must be between 1 and 365")]
+    public int RefreshTokenDays { get; set; } = 14;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(Audience))
+        {
+            yield return new ValidationResult("must not be empty", [nameof(Audience)]);
+        }
+        if (!string.IsNullOrEmpty(Issuer) && !Uri.TryCreate(Issuer, UriKind.Absolute, out _))
+        {
+            yield return new ValidationResult("must be an absolute URL such as https://id.example.com", [nameof(Issuer)]);
+        }
+    }
+}
+
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    [Range(1, 100_000, ErrorMessage = "must be between 1 and 100000")]
+    public int TokenPerMinute { get; set; } = 10;
+
+    [Range(1, 1_000_000, ErrorMessage = "must be between 1 and 1000000")]
+    public int ApiPerMinute { get; set; } = 100;
+}

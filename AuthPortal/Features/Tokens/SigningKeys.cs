@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using AuthPortal.Data;
+using AuthPortal.Infrastructure.Options;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthPortal.Features.Tokens;
+
+/// <summary>
+/// The ES256 keys that sign access tokens. Keys live in the database (private halves encrypted with Data
+/// Protection), so every instance signs with and trusts the same keys. A new key takes over before the
+/// current one is <see cref="RotateAfter"/> old; the old one stays in the JWKS until every token it signed
+/// has expired.
+/// </summary>
+public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IDataProtectionProvider dataProtection, TimeProvider time, IOptions<JwtOptions> jwt)
+{
+    public static readonly TimeSpan RotateAfter = TimeSpan.FromDays(30);
+
+    // Re-read from the database at most this often, so a key made by another instance is found quickly.
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
+
+    private readonly IDataProtector _protector = dataProtection.CreateProtector("AuthPortal.SigningKeys.v1");
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
+    private sealed record Snapshot(DateTimeOffset LoadedAt, SigningKey Current, IReadOnlyList<SigningKey> Published, IReadOnlyDictionary<string, ECDsaSecurityKey> PublicKeys);
+
+    /// <summary>The key to sign with now (created or rotated when needed) and its private half.</summary>
+    public async Task<SigningCredentials> GetSigningCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = await GetSnapshotAsync(cancellationToken);
+        var ecdsa = ECDsa.Create();
+        ecdsa.ImportECPrivateKey(_protector.Unprotect(Convert.FromBase64String(snapshot.Current.ProtectedPrivateKey)), out _);
+        return new SigningCredentials(new ECDsaSecurityKey(ecdsa) { KeyId = snapshot.Current.Id }, SecurityAlgorithms.EcdsaSha256);
+    }
+
+    /// <summary>The public keys the JWKS publishes: the current one and retired ones still needed.</summary>
+    public async Task<IReadOnlyList<SigningKey>> GetPublishedAsync(CancellationToken cancellationToken = default) =>
+        (await GetSnapshotAsync(cancellationToken)).Published;
+
+    /// <summary>
+    /// The validation key for a token's <c>kid</c>: looked up only among the published keys, never used as a
+    /// path, URL or query. Unknown kid → no key → the token is refused.
+    /// </summary>
+    public IEnumerable<SecurityKey> ResolveForValidation(string? kid) =>
+        kid is not null && _snapshot is { } snapshot && snapshot.PublicKeys.TryGetValue(kid, out var key) ? [key] : [];
+
+    /// <summary>Makes sure the cached key set is fresh (called before each bearer validation).</summary>
+    public Task RefreshAsync(CancellationToken cancellationToken = default) => GetSnapshotAsync(cancellationToken);
+
+    private async Task<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_snapshot is { } fresh && now - fresh.LoadedAt < RefreshEvery && now - fresh.Current.CreatedAt < RotateAfter)
+        {
+            return fresh;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var current = await CurrentAsync(db, cancellationToken);
+            if (current is null || now - current.CreatedAt >= RotateAfter)
+            {
+                // Encrypt the new private key before taking the write lock: Data Protection may need to
+                // write its own key to the database first.
+                var candidate = CreateKey(now);
+                // One write transaction: two instances rotating at the same moment cannot both add a key.
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                current = await CurrentAsync(db, cancellationToken);
+                if (current is null || now - current.CreatedAt >= RotateAfter)
+                {
+                    if (current is not null)
+                    {
+                        // Tokens signed by the old key live at most AccessTokenMinutes (+ clock skew).
+                        current.RetiresAt = now.AddMinutes(jwt.Value.AccessTokenMinutes).AddSeconds(JwtSetup.ClockSkewSeconds);
+                    }
+                    current = candidate;
+                    db.SigningKeys.Add(current);
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+                await transaction.CommitAsync(cancellationToken);
+            }
+            var published = await db.SigningKeys.AsNoTracking()
+                .Where(k => k.RetiresAt == null || k.RetiresAt > now)
+                .OrderByDescending(k => k.CreatedAt)
+                .ToListAsync(cancellationToken);
+            var publicKeys = published.ToDictionary(k => k.Id, k => PublicKeyOf(k));
+            var snapshot = new Snapshot(now, current, published, publicKeys);
+            _snapshot = snapshot;
+            return snapshot;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static Task<SigningKey?> CurrentAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        db.SigningKeys.Where(k => k.RetiresAt == null).OrderByDescending(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+
+    private SigningKey CreateKey(DateTimeOffset now)
+    {
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var parameters = ecdsa.ExportParameters(includePrivateParameters: false);
+        var kid = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12));
+        var jwk = new Dictionary<string, string>
+        {
+            ["kty"] = "EC", ["crv"] = "P-256", ["use"] = "sig", ["alg"] = "ES256", ["kid"] = kid,
+            ["x"] = Base64UrlEncoder.Encode(parameters.Q.X), ["y"] = Base64UrlEncoder.Encode(parameters.Q.Y),
+        };
+        return new SigningKey
+        {
+            Id = kid,
+            Algorithm = "ES256",
+            PublicJwk = JsonSerializer.Serialize(jwk),
+            ProtectedPrivateKey = Convert.ToBase64String(_protector.Protect(ecdsa.ExportECPrivateKey())),
+            CreatedAt = now,
+        };
+    }
+
+    private static ECDsaSecurityKey PublicKeyOf(SigningKey key)
+    {
+        var jwk = JsonSerializer.Deserialize<Dictionary<string, string>>(key.PublicJwk)!;
+        var ecdsa = ECDsa.Create(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = Base64UrlEncoder.DecodeBytes(jwk["x"]), Y = Base64UrlEncoder.DecodeBytes(jwk["y"]) },
+        });
+        return new ECDsaSecurityKey(ecdsa) { KeyId = key.Id };
+    }
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Options;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace AuthPortal.Infrastructure.Api;
+
+/// <summary>Problem details, rate limits and the OpenAPI document for /api.</summary>
+public static class ApiConventions
+{
+    public const string ApiRateLimitPolicy = "api";
+
+    public static IServiceCollection AddApiConventions(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
+
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Token endpoint: per client IP (X-Forwarded-For counts only from Proxy:KnownProxies).
+            limiter.AddPolicy(TokenApi.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.Value.TokenPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // Other /api calls: per principal (the bearer token's subject), after authorization has run.
+            limiter.AddPolicy(ApiRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                "user:" + (context.User.FindFirstValue("sub") ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.Value.ApiPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await ApiProblems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
+                    $"Rate limit reached. Try again in {(int)Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
+            };
+        });
+
+        services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "AuthPortal API",
+                    Version = "v1",
+                    Description = "Get a token at POST /api/auth/token, then call /api with Authorization: Bearer <token>.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "An access token from POST /api/auth/token.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                var needsToken = context.Description.ActionDescriptor.EndpointMetadata
+                    .OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any();
+                if (needsToken)
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", context.Document)] = [] });
+                    operation.Responses ??= new OpenApiResponses();
+                    operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing, invalid, expired or revoked token (WWW-Authenticate: Bearer)." });
+                    operation.Responses.TryAdd("429", new OpenApiResponse { Description = "Rate limit reached; see Retry-After." });
+                }
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+}
