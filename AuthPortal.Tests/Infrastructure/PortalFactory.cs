@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using AuthPortal.Data;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +26,9 @@ public class PortalFactory : WebApplicationFactory<Program>
         {
             ["ConnectionStrings:AuthPortal"] = $"Data Source={DatabasePath}",
             ["Email:PickupDirectory"] = MailDirectory,
+            // Every test client shares one address; the rate-limit tests set their own small limits.
+            ["RateLimits:TokenPerMinute"] = "10000",
+            ["RateLimits:ApiPerMinute"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -50,6 +55,7 @@ public class PortalFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(LogLines)));
+        builder.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ClientAddressFilter>());
         if (Clock is not null)
         {
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
@@ -78,6 +84,26 @@ public class PortalFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
+}
+
+/// <summary>
+/// TestServer connections have no remote address; a test can give a request one with the header
+/// X-Test-Client-Ip, as if it came from that machine (used to tell apart per-address rate limits).
+/// </summary>
+internal sealed class ClientAddressFilter : Microsoft.AspNetCore.Hosting.IStartupFilter
+{
+    public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (HttpContext context, Func<Task> nextMiddleware) =>
+        {
+            if (System.Net.IPAddress.TryParse(context.Request.Headers["X-Test-Client-Ip"], out var address))
+            {
+                context.Connection.RemoteIpAddress = address;
+            }
+            await nextMiddleware();
+        });
+        next(app);
+    };
 }
 
 /// <summary>A portal with default settings and a bootstrapped administrator, shared by the tests of one class.</summary>

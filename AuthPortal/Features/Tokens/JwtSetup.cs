@@ -26,7 +26,7 @@ public static class JwtSetup
         services.AddSingleton<TokenEndpointLimiter>();
         services.AddAuthentication().AddJwtBearer(Scheme);
         services.AddOptions<JwtBearerOptions>(Scheme)
-            .Configure<SigningKeys, TokenSettings, IOptions<JwtOptions>>((bearer, keys, settings, jwt) =>
+            .Configure<SigningKeys, TokenSettings, IOptions<JwtOptions>, TimeProvider>((bearer, keys, settings, jwt, time) =>
             {
                 bearer.MapInboundClaims = false;
                 bearer.RequireHttpsMetadata = false;
@@ -41,6 +41,8 @@ public static class JwtSetup
                     RequireExpirationTime = true,
                     ValidateIssuerSigningKey = true,
                     ClockSkew = TimeSpan.FromSeconds(ClockSkewSeconds),
+                    // Lifetime on the app's TimeProvider (the library would read the system clock), so tests can move it.
+                    LifetimeValidator = (notBefore, expires, _, _) => IsWithinLifetime(notBefore, expires, time.GetUtcNow().UtcDateTime),
                     // The kid is only a dictionary key here; jku, x5u and jwk headers are never followed.
                     IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid),
                     TryAllIssuerSigningKeys = false,
@@ -83,6 +85,12 @@ public static class JwtSetup
                 };
             });
         return services;
+    }
+
+    internal static bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, DateTime now)
+    {
+        var skew = TimeSpan.FromSeconds(ClockSkewSeconds);
+        return expires is { } end && now - skew < end && (notBefore is not { } start || start <= now + skew);
     }
 
     private static string? BearerToken(HttpRequest request)
