@@ -11,13 +11,16 @@ namespace AuthPortal.Features.Tokens;
 
 /// <summary>
 /// The ES256 keys that sign access tokens. Keys live in the database (private halves encrypted with Data
-/// Protection), so every instance signs with and trusts the same keys. A new key takes over before the
-/// current one is <see cref="RotateAfter"/> old; the old one stays in the JWKS until every token it signed
-/// has expired.
+/// Protection), so every instance signs with and trusts the same keys. A day before the current key is
+/// <see cref="RotateAfter"/> old a new key is created and published; it starts signing a day later, and the
+/// old one stays in the JWKS until every token it signed has expired.
 /// </summary>
 public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IDataProtectionProvider dataProtection, TimeProvider time, IOptions<JwtOptions> jwt)
 {
     public static readonly TimeSpan RotateAfter = TimeSpan.FromDays(30);
+
+    /// <summary>A new key is in the JWKS this long before it signs anything (outside caches have time to see it).</summary>
+    public static readonly TimeSpan PublishAhead = TimeSpan.FromDays(1);
 
     // Re-read from the database at most this often, so a key made by another instance is found quickly.
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
@@ -54,7 +57,7 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
     private async Task<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_snapshot is { } fresh && now - fresh.LoadedAt < RefreshEvery && now - fresh.Current.CreatedAt < RotateAfter)
+        if (_snapshot is { } fresh && now - fresh.LoadedAt < RefreshEvery)
         {
             return fresh;
         }
@@ -62,34 +65,39 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var current = await CurrentAsync(db, cancellationToken);
-            if (current is null || now - current.CreatedAt >= RotateAfter)
+            var live = await LiveKeysAsync(db, now, cancellationToken);
+            if (live.Count == 0 || now - live[0].CreatedAt >= RotateAfter - PublishAhead)
             {
                 // Encrypt the new private key before taking the write lock: Data Protection may need to
                 // write its own key to the database first.
                 var candidate = CreateKey(now);
                 // One write transaction: two instances rotating at the same moment cannot both add a key.
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                current = await CurrentAsync(db, cancellationToken);
-                if (current is null || now - current.CreatedAt >= RotateAfter)
+                live = await LiveKeysAsync(db, now, cancellationToken);
+                if (live.Count == 0 || now - live[0].CreatedAt >= RotateAfter - PublishAhead)
                 {
-                    if (current is not null)
-                    {
-                        // Tokens signed by the old key live at most AccessTokenMinutes (+ clock skew).
-                        current.RetiresAt = now.AddMinutes(jwt.Value.AccessTokenMinutes).AddSeconds(JwtSetup.ClockSkewSeconds);
-                    }
-                    current = candidate;
-                    db.SigningKeys.Add(current);
+                    db.SigningKeys.Add(candidate);
                     await db.SaveChangesAsync(cancellationToken);
                 }
                 await transaction.CommitAsync(cancellationToken);
+                live = await LiveKeysAsync(db, now, cancellationToken);
             }
-            var published = await db.SigningKeys.AsNoTracking()
-                .Where(k => k.RetiresAt == null || k.RetiresAt > now)
-                .OrderByDescending(k => k.CreatedAt)
-                .ToListAsync(cancellationToken);
-            var publicKeys = published.ToDictionary(k => k.Id, k => PublicKeyOf(k));
-            var snapshot = new Snapshot(now, current, published, publicKeys);
+
+            // Sign with the newest key that has been published for PublishAhead (a fresh install uses its only key),
+            // so services caching the JWKS already know a key before tokens signed with it arrive.
+            var current = live.FirstOrDefault(k => now - k.CreatedAt >= PublishAhead) ?? live[^1];
+            var superseded = live.Where(k => k.CreatedAt < current.CreatedAt && k.RetiresAt is null).ToList();
+            if (superseded.Count > 0)
+            {
+                foreach (var key in superseded)
+                {
+                    // Tokens signed by a superseded key live at most AccessTokenMinutes (+ clock skew).
+                    key.RetiresAt = now.AddMinutes(jwt.Value.AccessTokenMinutes).AddSeconds(JwtSetup.ClockSkewSeconds);
+                }
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            var publicKeys = live.ToDictionary(k => k.Id, PublicKeyOf);
+            var snapshot = new Snapshot(now, current, live, publicKeys);
             _snapshot = snapshot;
             return snapshot;
         }
@@ -99,8 +107,9 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
         }
     }
 
-    private static Task<SigningKey?> CurrentAsync(AppDbContext db, CancellationToken cancellationToken) =>
-        db.SigningKeys.Where(k => k.RetiresAt == null).OrderByDescending(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+    /// <summary>Keys still published (not retired, or retiring later), newest first.</summary>
+    private static Task<List<SigningKey>> LiveKeysAsync(AppDbContext db, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.SigningKeys.Where(k => k.RetiresAt == null || k.RetiresAt > now).OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
 
     private SigningKey CreateKey(DateTimeOffset now)
     {
