@@ -188,6 +188,19 @@ public sealed class ApiEndpointTests(DefaultPortal factory) : IClassFixture<Defa
     }
 
     [Fact]
+    public async Task UnknownApiRoutesAnswerProblemDetailsNotPages()
+    {
+        var client = factory.CreatePortalClient();
+        var token = (await client.SignInAsync(DefaultPortal.AdminEmail)).AccessToken;
+
+        var response = await client.GetWithTokenAsync("/api/no-such-thing", token);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True((await response.JsonAsync()).TryGetProperty("traceId", out _));
+    }
+
+    [Fact]
     public async Task AnOutsideServiceValidatesATokenWithOnlyTheJwks()
     {
         var client = factory.CreatePortalClient();

@@ -24,19 +24,18 @@ public static class AuthPortalPipeline
             app.UseHttpsRedirection();
         }
         app.UseSecurityHeaders();
-        // /api answers errors as problem details (JSON); the UI answers with pages.
+        // The UI answers errors with pages (outer handlers); /api answers them as problem details. The /api
+        // handlers sit inside, so they see an API error first and write JSON; the page handlers then leave
+        // a response that already has a body alone.
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWhen(IsApi, api =>
         {
             api.UseExceptionHandler();
             api.UseStatusCodePages();
-        });
-        app.UseWhen(context => !IsApi(context), ui =>
-        {
-            if (!app.Environment.IsDevelopment())
-            {
-                ui.UseExceptionHandler("/Error", createScopeForErrors: true);
-            }
-            ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         });
 
         app.UseAuthentication();
