@@ -35,7 +35,7 @@ public sealed class SessionRevocationTests
         var clock = Stopwatch.StartNew();
 
         // B does nothing: its live circuit is told, and it lands on the login page by itself.
-        await pageB.WaitForURLAsync("**/Account/Login?sessionEnded=1", new() { Timeout = 2000 });
+        await pageB.WaitForURLAsync("**/Account/Login?sessionEnded=1**", new() { Timeout = 2000 });
         clock.Stop();
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         await Assertions.Expect(pageB.Locator("[data-testid=status-message]")).ToContainTextAsync("Your session ended");

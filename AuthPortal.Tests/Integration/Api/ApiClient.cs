@@ -29,7 +29,7 @@ public static class ApiClient
             json.GetProperty("expires_in").GetInt32(), json.GetProperty("scope").GetString()!);
     }
 
-    public static async Task<Tokens> SignInAsync(this HttpClient client, string username, string password = Accounts.Password, string? scope = null) =>
+    public static async Task<Tokens> GetTokensAsync(this HttpClient client, string username, string password = Accounts.Password, string? scope = null) =>
         await (await client.PasswordGrantAsync(username, password, scope: scope)).TokensAsync();
 
     public static Task<HttpResponseMessage> SendWithTokenAsync(this HttpClient client, HttpMethod method, string path, string token, object? json = null)

@@ -19,7 +19,7 @@ public sealed class BearerAttackTests(DefaultPortal factory) : IClassFixture<Def
     {
         await factory.CreateUserAsync(email);
         var client = factory.CreatePortalClient();
-        var tokens = await client.SignInAsync(email);
+        var tokens = await client.GetTokensAsync(email);
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/api/me", tokens.AccessToken)).StatusCode);
         return (client, tokens, new JsonWebToken(tokens.AccessToken));
     }
@@ -180,13 +180,13 @@ public sealed class BearerAttackTests(DefaultPortal factory) : IClassFixture<Def
         Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Post, "/api/auth/logout", afterLogout.AccessToken)).StatusCode);
         await AssertRejectedAsync(client, afterLogout.AccessToken);
 
-        var revoked = await client.SignInAsync("attack-after@example.com");
-        var keeper = await client.SignInAsync("attack-after@example.com");
+        var revoked = await client.GetTokensAsync("attack-after@example.com");
+        var keeper = await client.GetTokensAsync("attack-after@example.com");
         var revokedSid = new JsonWebToken(revoked.AccessToken).GetClaim("sid").Value;
         Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Delete, $"/api/me/sessions/{revokedSid}", keeper.AccessToken)).StatusCode);
         await AssertRejectedAsync(client, revoked.AccessToken);
 
-        var other = await client.SignInAsync("attack-after@example.com");
+        var other = await client.GetTokensAsync("attack-after@example.com");
         var change = await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/password", keeper.AccessToken,
             new { currentPassword = Accounts.Password, newPassword = "violet harbor quartz lantern" });
         Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);

@@ -119,10 +119,10 @@ public sealed class TokenEndpointTests(DefaultPortal factory) : IClassFixture<De
     public async Task ScopeNarrowsToWhatTheUserHoldsAndUnknownScopesAreRefused()
     {
         var client = factory.CreatePortalClient();
-        var admin = await client.SignInAsync(DefaultPortal.AdminEmail, scope: "users.read");
+        var admin = await client.GetTokensAsync(DefaultPortal.AdminEmail, scope: "users.read");
         var unknown = await client.PasswordGrantAsync(DefaultPortal.AdminEmail, scope: "users.read everything");
         await factory.CreateUserAsync("scope-plain@example.com");
-        var plain = await client.SignInAsync("scope-plain@example.com", scope: "users.read");
+        var plain = await client.GetTokensAsync("scope-plain@example.com", scope: "users.read");
 
         Assert.Equal("users.read", admin.Scope);
         Assert.Equal("invalid_scope", await unknown.ErrorCodeAsync());

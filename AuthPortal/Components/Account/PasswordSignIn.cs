@@ -174,6 +174,8 @@ public sealed class PasswordSignIn(
                 return (TokenCheckOutcome.Failed, user);
             }
         }
+        // Identity leaves the failure count alone for 2FA users after the password step; a complete sign-in clears it.
+        await userManager.ResetAccessFailedCountAsync(user);
         user.LastSignInAt = time.GetUtcNow();
         await userManager.UpdateAsync(user);
         return (TokenCheckOutcome.Succeeded, user);

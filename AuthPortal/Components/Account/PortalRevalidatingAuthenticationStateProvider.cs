@@ -12,8 +12,8 @@ namespace AuthPortal.Components.Account;
 /// <summary>
 /// Keeps a live Blazor circuit's sign-in honest. A revocation on this instance arrives as a push
 /// (<see cref="SessionRevocationBus"/>) and ends the circuit's authentication at once; every
-/// Sessions:RevalidationSeconds the circuit also re-reads its session, user and security stamp from the
-/// database, which is how revocations made on other instances arrive.
+/// Sessions:RevalidationSeconds the circuit also re-reads its session and user from the database, which
+/// is how revocations made on other instances arrive.
 /// </summary>
 internal sealed class PortalRevalidatingAuthenticationStateProvider : RevalidatingServerAuthenticationStateProvider
 {
@@ -69,17 +69,10 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider : Revalidati
         }
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         var user = await userManager.GetUserAsync(principal);
-        // Lockout is not checked here: an attacker's failed guesses must not sign the real user out.
-        if (user is null || user.DisabledAt is not null)
-        {
-            return false;
-        }
-        if (!userManager.SupportsUserSecurityStamp)
-        {
-            return true;
-        }
-        var principalStamp = principal.FindFirstValue(_identityOptions.Value.ClaimsIdentity.SecurityStampClaimType);
-        return principalStamp == await userManager.GetSecurityStampAsync(user);
+        // Lockout is not checked here: an attacker's failed guesses must not sign the real user out. Nor is
+        // the security stamp: enabling 2FA rotates it while the person is still reading their recovery codes;
+        // changes that must end sign-ins revoke the sessions instead.
+        return user is not null && user.DisabledAt is null;
     }
 
     protected override void Dispose(bool disposing)

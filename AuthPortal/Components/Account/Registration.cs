@@ -33,6 +33,17 @@ public sealed class Registration(
         }
 
         email = email.Trim();
+        // The password policy runs first, on a stand-in account, so a weak password is refused the same way
+        // whether or not the address is taken (otherwise the answer would reveal existing accounts).
+        var candidate = new AppUser { UserName = email, Email = email, DisplayName = displayName.Trim() };
+        foreach (var validator in userManager.PasswordValidators)
+        {
+            var check = await validator.ValidateAsync(userManager, candidate, password);
+            if (!check.Succeeded)
+            {
+                return new Outcome(Status.Invalid, check, null);
+            }
+        }
         var existing = await userManager.FindByEmailAsync(email);
         if (existing is not null)
         {

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AuthPortal.Features.Account;
 
 /// <summary>Deletes an account, unless it is the last administrator (the portal must keep one).</summary>
-public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, SessionRevocationBus bus)
+public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, UserSessions sessions)
 {
     public sealed record Result(string? Error);
 
@@ -35,8 +35,8 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
             return new Result(string.Join(" ", deleted.Errors.Select(e => e.Description)));
         }
         await transaction.CommitAsync(cancellationToken);
-        // The rows went with the user (cascade); this tells live circuits of those sessions to end.
-        bus.Publish(sessionIds);
+        // The rows went with the user (cascade); stop honouring them here at once and tell live circuits.
+        sessions.ForgetDeleted(sessionIds);
         await audit.RecordAsync(new AuditRecord(AuditActions.AccountDeleted)
         {
             ActorUserId = actorUserId, TargetType = "user", TargetId = user.Id, Details = new { email = user.Email },

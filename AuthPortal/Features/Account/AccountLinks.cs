@@ -17,7 +17,8 @@ public sealed class AccountLinks(
     IEmailSender<AppUser> accountEmails,
     IMailSender mail,
     AuditLog audit,
-    UserSessions sessions)
+    UserSessions sessions,
+    TimeProvider time)
 {
     public static string Encode(string token) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
 
@@ -61,7 +62,7 @@ public sealed class AccountLinks(
     public async Task SendPasswordResetAsync(string email, string baseUri)
     {
         var user = await userManager.FindByEmailAsync(email.Trim());
-        if (user is null || !user.EmailConfirmed || user.DisabledAt is not null)
+        if (user is null || !user.EmailConfirmed || user.DisabledAt is not null || LockoutRules.IsHeldByAdministrator(user, time.GetUtcNow()))
         {
             return;
         }
@@ -86,9 +87,13 @@ public sealed class AccountLinks(
         var result = await userManager.ResetPasswordAsync(user, token, newPassword);
         if (result.Succeeded)
         {
-            // Someone who could read the mailbox proved it; a lockout from guessing no longer applies.
-            await userManager.SetLockoutEndDateAsync(user, null);
-            await userManager.ResetAccessFailedCountAsync(user);
+            // Someone who could read the mailbox proved it; a lockout from guessing no longer applies
+            // (a lock an administrator set, or one that lasts until an administrator lifts it, stays).
+            if (!LockoutRules.IsHeldByAdministrator(user, time.GetUtcNow()))
+            {
+                await userManager.SetLockoutEndDateAsync(user, null);
+                await userManager.ResetAccessFailedCountAsync(user);
+            }
             await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
             // Whoever knew the old password is out: every session ends.
             await sessions.RevokeAllAsync(user.Id, new Revocation("password_reset", user.Id));

@@ -103,6 +103,11 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return [new(null, "Your account no longer exists.")];
         }
+        // Guessing the current password counts toward lockout like any sign-in, and a locked account cannot change it.
+        if (await users.IsLockedOutAsync(user))
+        {
+            return [new("CurrentPassword", "Too many wrong passwords: the account is locked for a while.")];
+        }
         if (string.IsNullOrEmpty(currentPassword) || !await users.CheckPasswordAsync(user, currentPassword))
         {
             await users.AccessFailedAsync(user);

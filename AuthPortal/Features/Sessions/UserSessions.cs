@@ -77,6 +77,10 @@ public sealed class UserSessions(
             return false;
         }
         var now = time.GetUtcNow();
+        if (cache.TryGetValue(RevokedKey(sessionId), out _))
+        {
+            return false;
+        }
         if (!bypassCache && cache.TryGetValue(CacheKey(sessionId), out CachedSession? cached) && cached is not null)
         {
             if (cached.UserId == userId && now < cached.ExpiresAt && now - cached.LastSeenAt < IdleTimeout && now - cached.LastSeenAt < TouchInterval)
@@ -101,6 +105,11 @@ public sealed class UserSessions(
         {
             session.LastSeenAt = now;
             await db.SaveChangesAsync(cancellationToken);
+        }
+        // A revocation that landed while this request read the row must not be undone by caching it as valid.
+        if (cache.TryGetValue(RevokedKey(sessionId), out _))
+        {
+            return false;
         }
         cache.Set(CacheKey(sessionId), new CachedSession(session.UserId, session.ExpiresAt, session.LastSeenAt), CacheLifetime);
         return true;
@@ -164,7 +173,7 @@ public sealed class UserSessions(
         {
             session.RevokedAt = now;
             session.RevokedReason = revocation.Reason;
-            cache.Remove(CacheKey(session.Id));
+            MarkEnded(session.Id);
         }
         await db.SaveChangesAsync(cancellationToken);
         bus.Publish(sessions.Select(s => s.Id).ToList());
@@ -178,7 +187,24 @@ public sealed class UserSessions(
         }
     }
 
+    /// <summary>For sessions whose rows vanished with their user: stop honouring them here and tell live circuits.</summary>
+    public void ForgetDeleted(IReadOnlyCollection<string> sessionIds)
+    {
+        foreach (var id in sessionIds)
+        {
+            MarkEnded(id);
+        }
+        bus.Publish(sessionIds);
+    }
+
+    private void MarkEnded(string sessionId)
+    {
+        cache.Set(RevokedKey(sessionId), true, CacheLifetime + CacheLifetime);
+        cache.Remove(CacheKey(sessionId));
+    }
+
     private static string CacheKey(string sessionId) => $"session:{sessionId}";
+    private static string RevokedKey(string sessionId) => $"session-ended:{sessionId}";
 }
 
 /// <summary>

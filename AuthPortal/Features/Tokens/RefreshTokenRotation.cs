@@ -9,10 +9,15 @@ public enum RefreshOutcome { Rotated, Invalid, Reused }
 /// <summary>
 /// refresh_token grant: each refresh token works once and is replaced (rotation). Presenting one that was
 /// already used revokes the whole session and so every token from it (RFC 9700 §4.14.2). Two requests
-/// racing with the same token: the atomic "consume" lets exactly one win; the other gets invalid_grant.
+/// racing with the same token: the atomic "consume" lets exactly one win; the other gets invalid_grant
+/// (within <see cref="ConcurrentUseGrace"/> of the rotation that is not treated as reuse).
 /// </summary>
-public sealed class RefreshTokenRotation(IDbContextFactory<AppDbContext> dbFactory, UserSessions sessions, TokenIssuer issuer, TimeProvider time)
+public sealed class RefreshTokenRotation(IDbContextFactory<AppDbContext> dbFactory, UserSessions sessions, TokenIssuer issuer, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<AuthPortal.Infrastructure.Options.JwtOptions> options)
 {
+    /// <summary>How long after a rotation a second use of the same token counts as a race, not as theft.</summary>
+    public static readonly TimeSpan ConcurrentUseGrace = TimeSpan.FromSeconds(2);
+
     public sealed record Result(RefreshOutcome Outcome, IssuedTokens? Tokens = null, string? UserId = null, string? SessionId = null);
 
     public async Task<Result> RotateAsync(string rawToken, CancellationToken cancellationToken = default)
@@ -26,8 +31,14 @@ public sealed class RefreshTokenRotation(IDbContextFactory<AppDbContext> dbFacto
             return new Result(RefreshOutcome.Invalid);
         }
         var userId = token.Session.UserId;
-        if (token.ConsumedAt is not null)
+        if (token.ConsumedAt is { } consumedAt)
         {
+            // A second request racing the one that just rotated this token is not a thief: it gets
+            // invalid_grant and the winner's tokens stay valid. Later use of a spent token is reuse.
+            if (now - consumedAt < ConcurrentUseGrace)
+            {
+                return new Result(RefreshOutcome.Invalid, UserId: userId, SessionId: token.SessionId);
+            }
             // Someone holds a copy of a token that was already used: end the session for everyone.
             await sessions.RevokeAsync(userId, token.SessionId, Revocation.System("refresh_token_reused"), cancellationToken);
             return new Result(RefreshOutcome.Reused, UserId: userId, SessionId: token.SessionId);
@@ -37,19 +48,34 @@ public sealed class RefreshTokenRotation(IDbContextFactory<AppDbContext> dbFacto
             return new Result(RefreshOutcome.Invalid, UserId: userId, SessionId: token.SessionId);
         }
 
-        var consumed = await db.RefreshTokens
-            .Where(t => t.Id == token.Id && t.ConsumedAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now), cancellationToken);
-        if (consumed == 0)
+        // Consume the old token, store its replacement and link them in one write transaction, so a failure
+        // midway leaves the old token usable rather than half-rotated.
+        var raw = RefreshTokenFormat.New();
+        var replacement = new RefreshToken
         {
-            return new Result(RefreshOutcome.Invalid, UserId: userId, SessionId: token.SessionId);
+            Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            SessionId = token.SessionId,
+            TokenHash = RefreshTokenFormat.Hash(raw),
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(options.Value.RefreshTokenDays),
+            Scope = token.Scope,
+        };
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            var consumed = await db.RefreshTokens
+                .Where(t => t.Id == token.Id && t.ConsumedAt == null)
+                .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.ReplacedById, replacement.Id), cancellationToken);
+            if (consumed == 0)
+            {
+                return new Result(RefreshOutcome.Invalid, UserId: userId, SessionId: token.SessionId);
+            }
+            db.RefreshTokens.Add(replacement);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        var tokens = await issuer.IssueAsync(userId, token.SessionId, token.Scope, withRefreshToken: true, cancellationToken);
-        var replacementId = await db.RefreshTokens.Where(t => t.TokenHash == RefreshTokenFormat.Hash(tokens.RefreshToken!)).Select(t => t.Id).SingleAsync(cancellationToken);
-        await db.RefreshTokens.Where(t => t.Id == token.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.ReplacedById, replacementId), cancellationToken);
-        return new Result(RefreshOutcome.Rotated, tokens, userId, token.SessionId);
+        var tokens = await issuer.IssueAsync(userId, token.SessionId, token.Scope, withRefreshToken: false, cancellationToken);
+        return new Result(RefreshOutcome.Rotated, tokens with { RefreshToken = raw }, userId, token.SessionId);
     }
 
     /// <summary>RFC 7009: revoking a refresh token ends its session; unknown tokens are ignored.</summary>

@@ -29,15 +29,13 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Snapshot? _snapshot;
 
-    private sealed record Snapshot(DateTimeOffset LoadedAt, SigningKey Current, IReadOnlyList<SigningKey> Published, IReadOnlyDictionary<string, ECDsaSecurityKey> PublicKeys);
+    private sealed record Snapshot(DateTimeOffset LoadedAt, SigningKey Current, IReadOnlyList<SigningKey> Published,
+        IReadOnlyDictionary<string, ECDsaSecurityKey> PublicKeys, SigningCredentials Credentials);
 
     /// <summary>The key to sign with now (created or rotated when needed) and its private half.</summary>
     public async Task<SigningCredentials> GetSigningCredentialsAsync(CancellationToken cancellationToken = default)
     {
-        var snapshot = await GetSnapshotAsync(cancellationToken);
-        var ecdsa = ECDsa.Create();
-        ecdsa.ImportECPrivateKey(_protector.Unprotect(Convert.FromBase64String(snapshot.Current.ProtectedPrivateKey)), out _);
-        return new SigningCredentials(new ECDsaSecurityKey(ecdsa) { KeyId = snapshot.Current.Id }, SecurityAlgorithms.EcdsaSha256);
+        return (await GetSnapshotAsync(cancellationToken)).Credentials;
     }
 
     /// <summary>The public keys the JWKS publishes: the current one and retired ones still needed.</summary>
@@ -64,6 +62,11 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            // Someone else may have refreshed while this caller waited.
+            if (_snapshot is { } refreshed && now - refreshed.LoadedAt < RefreshEvery)
+            {
+                return refreshed;
+            }
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var live = await LiveKeysAsync(db, now, cancellationToken);
             if (live.Count == 0 || now - live[0].CreatedAt >= RotateAfter - PublishAhead)
@@ -91,13 +94,16 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
             {
                 foreach (var key in superseded)
                 {
-                    // Tokens signed by a superseded key live at most AccessTokenMinutes (+ clock skew).
-                    key.RetiresAt = now.AddMinutes(jwt.Value.AccessTokenMinutes).AddSeconds(JwtSetup.ClockSkewSeconds);
+                    // Tokens signed by a superseded key live at most AccessTokenMinutes (+ clock skew); another
+                    // instance may keep signing with it until its own snapshot refreshes (RefreshEvery).
+                    key.RetiresAt = now.AddMinutes(jwt.Value.AccessTokenMinutes).AddSeconds(JwtSetup.ClockSkewSeconds).Add(RefreshEvery);
                 }
                 await db.SaveChangesAsync(cancellationToken);
             }
             var publicKeys = live.ToDictionary(k => k.Id, PublicKeyOf);
-            var snapshot = new Snapshot(now, current, live, publicKeys);
+            // The private key is decrypted once per snapshot, not per token.
+            var credentials = _snapshot is { } previous && previous.Current.Id == current.Id ? previous.Credentials : CredentialsFor(current);
+            var snapshot = new Snapshot(now, current, live, publicKeys, credentials);
             _snapshot = snapshot;
             return snapshot;
         }
@@ -129,6 +135,13 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
             ProtectedPrivateKey = Convert.ToBase64String(_protector.Protect(ecdsa.ExportECPrivateKey())),
             CreatedAt = now,
         };
+    }
+
+    private SigningCredentials CredentialsFor(SigningKey key)
+    {
+        var ecdsa = ECDsa.Create();
+        ecdsa.ImportECPrivateKey(_protector.Unprotect(Convert.FromBase64String(key.ProtectedPrivateKey)), out _);
+        return new SigningCredentials(new ECDsaSecurityKey(ecdsa) { KeyId = key.Id }, SecurityAlgorithms.EcdsaSha256);
     }
 
     private static ECDsaSecurityKey PublicKeyOf(SigningKey key)

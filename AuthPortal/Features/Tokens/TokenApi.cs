@@ -48,8 +48,16 @@ public static class TokenApi
     {
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync();
-            return form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
+            try
+            {
+                var form = await request.ReadFormAsync();
+                // A parameter sent twice is ambiguous (RFC 6749 §3.1): refuse rather than guess.
+                return form.Any(f => f.Value.Count > 1) ? null : form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+            {
+                return null;
+            }
         }
         if (request.HasJsonContentType())
         {
@@ -60,11 +68,18 @@ public static class TokenApi
                 {
                     return null;
                 }
-                return document.RootElement.EnumerateObject()
-                    .Where(p => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
-                    .ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal);
+                var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var property in document.RootElement.EnumerateObject()
+                    .Where(p => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number))
+                {
+                    if (!parameters.TryAdd(property.Name, property.Value.ToString()))
+                    {
+                        return null; // the same parameter twice
+                    }
+                }
+                return parameters;
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or BadHttpRequestException or IOException)
             {
                 return null;
             }

@@ -68,7 +68,7 @@ public static class AuthPortalServices
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, PortalRevalidatingAuthenticationStateProvider>();
         services.AddScoped<IdentityRedirectManager>();
-        services.AddScoped<AuthPortal.Components.Layout.SignOutIntent>();
+        services.AddScoped<AuthPortal.Components.Layout.CircuitSignInState>();
         services.AddMudServices();
         services.AddHsts(options =>
         {
@@ -163,23 +163,6 @@ public static class AuthPortalServices
         // (and records the expiry), not the cookie quietly lapsing.
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .Configure<IOptions<SessionPolicyOptions>>((cookie, sessions) => cookie.ExpireTimeSpan = TimeSpan.FromHours(sessions.Value.AbsoluteTimeoutHours + 1));
-        services.Configure<SecurityStampValidatorOptions>(o =>
-        {
-            o.ValidationInterval = TimeSpan.FromMinutes(1);
-            // A periodic cookie refresh is not a sign-in: keep the original auth_time and amr.
-            o.OnRefreshingPrincipal = context =>
-            {
-                foreach (var type in new[] { RecentSignIn.ClaimType, "amr", PortalSignInManager.SessionClaimType })
-                {
-                    if (context.CurrentPrincipal?.FindFirst(type) is { } claim && context.NewPrincipal?.Identity is ClaimsIdentity identity
-                        && identity.FindFirst(type) is null)
-                    {
-                        identity.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType));
-                    }
-                }
-                return Task.CompletedTask;
-            };
-        });
         services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
         services.AddAuthorizationBuilder()

@@ -1,0 +1,14 @@
+namespace AuthPortal.Components.Layout;
+
+/// <summary>
+/// What this circuit knows about its own sign-in, so the two places that react to losing it (the layout
+/// and the router's NotAuthorized) agree on where to go.
+/// </summary>
+public sealed class CircuitSignInState
+{
+    /// <summary>The person clicked "Sign out": the revocation that follows is expected; the sign-out redirect wins.</summary>
+    public bool SignOutRequested { get; set; }
+
+    /// <summary>The circuit started signed in, so losing authentication means the session ended.</summary>
+    public bool WasSignedIn { get; set; }
+}
