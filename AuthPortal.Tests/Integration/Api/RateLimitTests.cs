@@ -30,6 +30,28 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task AForgedXForwardedForDoesNotBuyMoreAttempts()
+    {
+        using var factory = new PortalFactory(null, new Dictionary<string, string?>
+        {
+            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
+            ["Bootstrap:AdminPassword"] = Accounts.Password,
+            ["RateLimits:TokenPerMinute"] = "2",
+        });
+        // The caller is not a configured proxy, so its X-Forwarded-For is ignored: all three count as one client.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            var client = factory.CreatePortalClient();
+            client.DefaultRequestHeaders.Add("X-Test-Client-Ip", "198.51.100.7");
+            client.DefaultRequestHeaders.Add("X-Forwarded-For", $"203.0.113.{i + 10}");
+            statuses.Add((await client.PasswordGrantAsync($"xff-{i}@example.com", "wrong password")).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task OneUserNameIsLimitedEvenFromManyAddresses()
     {
         using var factory = new PortalFactory(null, new Dictionary<string, string?>

@@ -159,6 +159,11 @@ public sealed class TokenEndpointTests(DefaultPortal factory) : IClassFixture<De
         {
             Assert.Contains(path, paths);
         }
+        var token = document.GetProperty("paths").GetProperty("/api/auth/token").GetProperty("post");
+        Assert.Equal("Bearer", token.GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().First().Value.GetProperty("example").GetProperty("token_type").GetString());
+        var me = document.GetProperty("paths").GetProperty("/api/me").GetProperty("get");
+        Assert.True(me.GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().First().Value.TryGetProperty("example", out _));
+        Assert.True(me.TryGetProperty("security", out _));
         Assert.Equal(HttpStatusCode.OK, (await factory.CreatePortalClient().GetAsync("/scalar/")).StatusCode);
     }
 }

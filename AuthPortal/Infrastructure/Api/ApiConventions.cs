@@ -44,6 +44,7 @@ public static class ApiConventions
 
         services.AddOpenApi(options =>
         {
+            options.AddExamples();
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
