@@ -31,6 +31,7 @@ public sealed class SelfServicePageTests : IClassFixture<DefaultPortal>, IAsyncL
             _bunit.Services.AddSingleton(shared, portal.Services.GetRequiredService(shared));
         }
         _bunit.Services.AddScoped<ViewerTimeZone>();
+        _bunit.Services.AddScoped<ViewerDisplayName>();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

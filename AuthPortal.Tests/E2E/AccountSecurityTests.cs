@@ -101,6 +101,8 @@ public sealed class AccountSecurityTests
         await page.ClickAsync("[data-testid=save-profile]");
         await Assertions.Expect(page.GetByText("Profile saved.")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=profile-avatar]")).ToHaveTextAsync("OO");
+        // The app bar follows at once, without signing in again.
+        await Assertions.Expect(page.Locator("[data-testid=user-menu-button]")).ToContainTextAsync("OO");
         await BrowserPortal.ScreenshotForDocsAsync(page, "profile");
     }
 }

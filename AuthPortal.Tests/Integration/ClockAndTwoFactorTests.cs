@@ -112,9 +112,16 @@ public sealed class ClockAndTwoFactorTests : IClassFixture<ClockAndTwoFactorTest
         var wrong = await client.SubmitAsync(password.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = "123456" });
         Assert.Contains("That code is not right", await wrong.TextAsync());
 
-        var right = await client.SubmitAsync(password.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = Totp.Code(setup.SharedKey) });
+        var code = Totp.Code(setup.SharedKey);
+        var right = await client.SubmitAsync(password.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = code });
         Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+
+        // Someone who saw that code cannot reuse it, even within its 30-second window.
+        var thief = _factory.CreatePortalClient();
+        var thiefPassword = await thief.SignInAsync("two-factor@example.com");
+        var replay = await thief.SubmitAsync(thiefPassword.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = code });
+        Assert.Contains("That code is not right", await replay.TextAsync());
         Assert.True(await _factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.TwoFactorEnabled && e.TargetId == user.Id)));
     }
 

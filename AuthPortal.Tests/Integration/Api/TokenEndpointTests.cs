@@ -113,6 +113,12 @@ public sealed class TokenEndpointTests(DefaultPortal factory) : IClassFixture<De
         Assert.Equal("mfa_required", await withoutOtp.ErrorCodeAsync());
         Assert.Equal("invalid_grant", await wrongOtp.ErrorCodeAsync());
         Assert.Equal(HttpStatusCode.OK, rightOtp.StatusCode);
+        // The same code again, still inside its 30-second window: refused (no replay).
+        var replay = await client.PasswordGrantAsync("api-2fa@example.com", otp: Totp.Code(setup.SharedKey));
+        if (Totp.Code(setup.SharedKey) == Totp.Code(setup.SharedKey, DateTimeOffset.UtcNow.AddSeconds(-1)))
+        {
+            Assert.Equal("invalid_grant", await replay.ErrorCodeAsync());
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
@@ -32,6 +33,7 @@ public sealed class PasswordSignIn(
     UserManager<AppUser> userManager,
     SignInManager<AppUser> signInManager,
     AppDbContext db,
+    UsedTotpCodes usedCodes,
     AuditLog audit,
     TimeProvider time)
 {
@@ -166,13 +168,18 @@ public sealed class PasswordSignIn(
                 return (TokenCheckOutcome.MfaRequired, user);
             }
             var code = otp.Replace(" ", "").Replace("-", "");
-            if (!await userManager.VerifyTwoFactorTokenAsync(user, userManager.Options.Tokens.AuthenticatorTokenProvider, code))
+            if (usedCodes.WasUsed(user.Id, code)
+                || !await userManager.VerifyTwoFactorTokenAsync(user, userManager.Options.Tokens.AuthenticatorTokenProvider, code))
             {
                 await userManager.AccessFailedAsync(user);
                 await RecordFailureAsync(user, login, "bad_totp", "api_password");
                 await RecordIfNowLockedAsync(user, wasLockedOut: false);
                 return (TokenCheckOutcome.Failed, user);
             }
+        }
+        if (user.TwoFactorEnabled)
+        {
+            usedCodes.MarkUsed(user.Id, otp!.Replace(" ", "").Replace("-", ""));
         }
         // Identity leaves the failure count alone for 2FA users after the password step; a complete sign-in clears it.
         await userManager.ResetAccessFailedCountAsync(user);

@@ -88,11 +88,13 @@ public static class AuthPortalServices
         services.AddScoped<PersonalDataExport>();
         services.AddScoped<AccountDeletion>();
         services.AddSingleton<SelfService>();
+        services.AddSingleton<UsedTotpCodes>();
         services.AddSingleton<UserSessions>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<SessionRevocationBus>();
         services.AddHostedService<SessionCleanup>();
         services.AddScoped<ViewerTimeZone>();
+        services.AddScoped<ViewerDisplayName>();
         services.AddSingleton<SignInRefreshTickets>();
         services.AddSingleton<PublicAddress>();
         services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<AppUser>>());
