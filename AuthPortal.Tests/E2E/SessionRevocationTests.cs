@@ -46,4 +46,37 @@ public sealed class SessionRevocationTests
         await new Shell(pageA).WaitUntilInteractiveAsync();
         Assert.Contains("/sessions", pageA.Url);
     }
+
+    [Fact]
+    public async Task AnAdministratorRevokesAUsersSessionsFromTheUserPage()
+    {
+        await using var portal = await BrowserPortal.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bootstrap:AdminEmail"] = "ops@example.com",
+            ["Bootstrap:AdminPassword"] = Accounts.Password,
+        });
+        var user = await portal.Portal.CreateUserAsync("member@example.com");
+        var memberPage = await portal.NewPageAsync();
+        await new LoginPage(memberPage).OpenAsync();
+        await new LoginPage(memberPage).SignInAsync("member@example.com", Accounts.Password);
+        await new Shell(memberPage).WaitUntilInteractiveAsync();
+
+        var admin = await portal.NewPageAsync();
+        await new LoginPage(admin).OpenAsync();
+        await new LoginPage(admin).SignInAsync("ops@example.com", Accounts.Password);
+        await new Shell(admin).WaitUntilInteractiveAsync();
+        await admin.GotoAsync("/admin/users");
+        await new Shell(admin).WaitUntilInteractiveAsync();
+        await admin.GetByText("member@example.com").ClickAsync();
+        await admin.WaitForURLAsync($"**/admin/users/{user.Id}");
+        await Assertions.Expect(admin.Locator("[data-testid=session-list] tbody tr")).ToHaveCountAsync(1);
+        await BrowserPortal.ScreenshotForDocsAsync(admin, "admin-user");
+
+        await admin.ClickAsync("[data-testid=revoke-all]");
+        await admin.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke all" }).ClickAsync();
+
+        await Assertions.Expect(admin.GetByText("All sessions revoked.")).ToBeVisibleAsync();
+        await Assertions.Expect(admin.Locator("[data-testid=no-sessions]")).ToBeVisibleAsync();
+        await memberPage.WaitForURLAsync("**/Account/Login?sessionEnded=1**", new() { Timeout = 2000 });
+    }
 }
