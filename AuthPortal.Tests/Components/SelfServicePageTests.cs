@@ -30,8 +30,7 @@ public sealed class SelfServicePageTests : IClassFixture<DefaultPortal>, IAsyncL
         {
             _bunit.Services.AddSingleton(shared, portal.Services.GetRequiredService(shared));
         }
-        _bunit.Services.AddScoped<ViewerTimeZone>();
-        _bunit.Services.AddScoped<ViewerDisplayName>();
+        _bunit.Services.AddScoped<Viewer>();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -6,11 +6,7 @@ namespace AuthPortal.Tests.E2E;
 [Trait("Category", "E2E")]
 public sealed class AccountSecurityTests
 {
-    private static readonly Dictionary<string, string?> WithAdministrator = new()
-    {
-        ["Bootstrap:AdminEmail"] = "ops@example.com",
-        ["Bootstrap:AdminPassword"] = Accounts.Password,
-    };
+    private static readonly Dictionary<string, string?> WithAdministrator = PortalSettings.WithAdministrator("ops@example.com");
 
     [Fact]
     public async Task RegisterConfirmEnableTwoFactorThenSignInWithATotpCode()

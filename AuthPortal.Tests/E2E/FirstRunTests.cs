@@ -50,11 +50,7 @@ public sealed class FirstRunTests
     [Fact]
     public async Task NewUserRegistersConfirmsSignsInAndSeesNoAdministration()
     {
-        await using var portal = await BrowserPortal.StartAsync(new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = "ops@example.com",
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-        });
+        await using var portal = await BrowserPortal.StartAsync(PortalSettings.WithAdministrator("ops@example.com"));
         var page = await portal.NewPageAsync();
 
         await new RegisterPage(page).RegisterAsync("bea@example.com", "Bea User", "a long enough passphrase");
@@ -79,11 +75,7 @@ public sealed class FirstRunTests
     [Fact]
     public async Task ShellWorksOnAPhoneSizedScreen()
     {
-        await using var portal = await BrowserPortal.StartAsync(new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = "ops@example.com",
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-        });
+        await using var portal = await BrowserPortal.StartAsync(PortalSettings.WithAdministrator("ops@example.com"));
         var page = await portal.NewPageAsync();
         await page.SetViewportSizeAsync(390, 844);
 

@@ -23,11 +23,20 @@ public sealed class SetupPage(IPage page)
     public async Task CreateAdministratorAsync(string token, string email, string name, string password)
     {
         await page.GotoAsync($"/setup?token={token}");
+        await NewAccountForm.FillAsync(page, email, name, password);
+        await page.ClickAsync("[data-testid=setup-submit]");
+    }
+}
+
+/// <summary>The email / name / password / confirm fields that setup and registration share.</summary>
+internal static class NewAccountForm
+{
+    public static async Task FillAsync(IPage page, string email, string name, string password)
+    {
         await page.FillAsync("#email", email);
         await page.FillAsync("#displayName", name);
         await page.FillAsync("#password", password);
         await page.FillAsync("#confirmPassword", password);
-        await page.ClickAsync("[data-testid=setup-submit]");
     }
 }
 
@@ -36,10 +45,7 @@ public sealed class RegisterPage(IPage page)
     public async Task RegisterAsync(string email, string name, string password)
     {
         await page.GotoAsync("/Account/Register");
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#displayName", name);
-        await page.FillAsync("#password", password);
-        await page.FillAsync("#confirmPassword", password);
+        await NewAccountForm.FillAsync(page, email, name, password);
         await page.ClickAsync("[data-testid=register-submit]");
     }
 }

@@ -10,11 +10,7 @@ public sealed class SessionRevocationTests
     [Fact]
     public async Task RevokingInOneBrowserSendsTheOtherToTheLoginPageWithinTwoSeconds()
     {
-        await using var portal = await BrowserPortal.StartAsync(new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = "ops@example.com",
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-        });
+        await using var portal = await BrowserPortal.StartAsync(PortalSettings.WithAdministrator("ops@example.com"));
         var pageA = await portal.NewPageAsync();
         var pageB = await portal.NewPageAsync(); // a second browser context: its own cookies, its own session
         foreach (var page in new[] { pageA, pageB })
@@ -50,11 +46,7 @@ public sealed class SessionRevocationTests
     [Fact]
     public async Task AnAdministratorRevokesAUsersSessionsFromTheUserPage()
     {
-        await using var portal = await BrowserPortal.StartAsync(new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = "ops@example.com",
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-        });
+        await using var portal = await BrowserPortal.StartAsync(PortalSettings.WithAdministrator("ops@example.com"));
         var user = await portal.Portal.CreateUserAsync("member@example.com");
         var memberPage = await portal.NewPageAsync();
         await new LoginPage(memberPage).OpenAsync();

@@ -106,12 +106,26 @@ internal sealed class ClientAddressFilter : Microsoft.AspNetCore.Hosting.IStartu
     };
 }
 
-/// <summary>A portal with default settings and a bootstrapped administrator, shared by the tests of one class.</summary>
-public sealed class DefaultPortal() : PortalFactory(null, new Dictionary<string, string?>
+public static class PortalSettings
 {
-    ["Bootstrap:AdminEmail"] = AdminEmail,
-    ["Bootstrap:AdminPassword"] = Accounts.Password,
-})
+    /// <summary>Settings for a portal whose administrator is created at start (Bootstrap:*), plus any extra keys.</summary>
+    public static Dictionary<string, string?> WithAdministrator(string email, params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Bootstrap:AdminEmail"] = email,
+            ["Bootstrap:AdminPassword"] = Accounts.Password,
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+}
+
+/// <summary>A portal with default settings and a bootstrapped administrator, shared by the tests of one class.</summary>
+public sealed class DefaultPortal() : PortalFactory(null, PortalSettings.WithAdministrator(AdminEmail))
 {
     public const string AdminEmail = "admin@portal.test";
 }

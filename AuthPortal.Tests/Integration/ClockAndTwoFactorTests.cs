@@ -14,11 +14,7 @@ public sealed class ClockAndTwoFactorTests : IClassFixture<ClockAndTwoFactorTest
 {
     public sealed class Fixture : PortalFactory
     {
-        public Fixture() : base(null, new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-        })
+        public Fixture() : base(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail))
         {
             Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         }

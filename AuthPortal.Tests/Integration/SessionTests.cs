@@ -16,13 +16,7 @@ public sealed class SessionTests : IClassFixture<SessionTests.Fixture>
     /// <summary>Short timeouts (60 min idle, 3 h absolute) on a clock the tests move.</summary>
     public sealed class Fixture : PortalFactory
     {
-        public Fixture() : base(null, new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["Sessions:IdleTimeoutMinutes"] = "60",
-            ["Sessions:AbsoluteTimeoutHours"] = "3",
-        })
+        public Fixture() : base(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("Sessions:IdleTimeoutMinutes", "60"), ("Sessions:AbsoluteTimeoutHours", "3")))
         {
             Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         }
@@ -210,12 +204,7 @@ public sealed class MultiInstanceSessionTests
     {
         // Two app instances on one database (Data Protection keys are shared there too, so the cookie works on both).
         var directory = TestPaths.NewTempDirectory("two-instances");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["Sessions:RevalidationSeconds"] = "1",
-        };
+        var settings = PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("Sessions:RevalidationSeconds", "1"));
         using var first = new PortalFactory(directory, settings);
         var user = await first.CreateUserAsync("roaming@example.com");
         var signIn = await first.CreatePortalClient().SignInAsync("roaming@example.com");

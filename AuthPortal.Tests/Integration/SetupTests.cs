@@ -65,11 +65,7 @@ public sealed class SetupTests
     [Fact]
     public async Task BootstrapSettingsCreateTheAdministratorAndNoSetupLink()
     {
-        using var factory = new PortalFactory(null, settings: new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = "ops@example.com",
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-        });
+        using var factory = new PortalFactory(null, settings: PortalSettings.WithAdministrator("ops@example.com"));
         var client = factory.CreatePortalClient();
 
         var signIn = await client.SignInAsync("ops@example.com");

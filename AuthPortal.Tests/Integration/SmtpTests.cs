@@ -8,15 +8,11 @@ namespace AuthPortal.Tests.Integration;
 
 public sealed class SmtpTests
 {
-    private static Dictionary<string, string?> Settings(int port, bool allowInsecure) => new()
-    {
-        ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-        ["Bootstrap:AdminPassword"] = Accounts.Password,
-        ["Email:Smtp:Host"] = "127.0.0.1",
-        ["Email:Smtp:Port"] = port.ToString(),
-        ["Email:Smtp:From"] = "AuthPortal <portal@example.com>",
-        ["Email:Smtp:AllowInsecure"] = allowInsecure ? "true" : "false",
-    };
+    private static Dictionary<string, string?> Settings(int port, bool allowInsecure) => PortalSettings.WithAdministrator(DefaultPortal.AdminEmail,
+        ("Email:Smtp:Host", "127.0.0.1"),
+        ("Email:Smtp:Port", port.ToString()),
+        ("Email:Smtp:From", "AuthPortal <portal@example.com>"),
+        ("Email:Smtp:AllowInsecure", allowInsecure ? "true" : "false"));
 
     private static Dictionary<string, string> Registration(string email) => new()
     {

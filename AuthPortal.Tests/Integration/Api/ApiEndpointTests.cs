@@ -235,13 +235,7 @@ public sealed class SigningKeyRotationTests
     public async Task ANewKeyIsPublishedADayAheadSignsAfterThirtyDaysAndOldTokensLiveUntilTheyExpire()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var factory = new PortalFactory(null, new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["Sessions:IdleTimeoutMinutes"] = "100000",
-            ["Sessions:AbsoluteTimeoutHours"] = "8000",
-        }) { Clock = clock };
+        using var factory = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("Sessions:IdleTimeoutMinutes", "100000"), ("Sessions:AbsoluteTimeoutHours", "8000"))) { Clock = clock };
         var client = factory.CreatePortalClient();
 
         var first = await client.GetTokensAsync(DefaultPortal.AdminEmail);

@@ -8,12 +8,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task TheTokenEndpointAnswers429WithRetryAfterPastTheLimit()
     {
-        using var factory = new PortalFactory(null, new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["RateLimits:TokenPerMinute"] = "3",
-        });
+        using var factory = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("RateLimits:TokenPerMinute", "3")));
         var client = factory.CreatePortalClient();
 
         var answers = new List<HttpResponseMessage>();
@@ -32,12 +27,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task AForgedXForwardedForDoesNotBuyMoreAttempts()
     {
-        using var factory = new PortalFactory(null, new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["RateLimits:TokenPerMinute"] = "2",
-        });
+        using var factory = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("RateLimits:TokenPerMinute", "2")));
         // The caller is not a configured proxy, so its X-Forwarded-For is ignored: all three count as one client.
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
@@ -54,12 +44,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task OneUserNameIsLimitedEvenFromManyAddresses()
     {
-        using var factory = new PortalFactory(null, new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["RateLimits:TokenPerMinute"] = "2",
-        });
+        using var factory = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("RateLimits:TokenPerMinute", "2")));
         // Three addresses (each within its own per-address limit), one user name in two spellings:
         // the per-user-name limiter counts them together.
         var answers = new List<HttpResponseMessage>();
@@ -77,12 +62,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task OtherApiCallsAreLimitedPerPrincipal()
     {
-        using var factory = new PortalFactory(null, new Dictionary<string, string?>
-        {
-            ["Bootstrap:AdminEmail"] = DefaultPortal.AdminEmail,
-            ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["RateLimits:ApiPerMinute"] = "5",
-        });
+        using var factory = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("RateLimits:ApiPerMinute", "5")));
         var client = factory.CreatePortalClient();
         var token = (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken;
 

@@ -48,12 +48,31 @@ public sealed class PasswordSignIn(
             return (PasswordSignInOutcome.Failed, null);
         }
 
-        // Attempts on one account run one at a time in this process, so parallel guesses cannot
-        // overwrite each other's failure count (Identity's update loses the race silently).
-        using var _ = await PerUserGate.EnterAsync(user.Id);
-        // Re-read inside the gate: the copy found above may predate another attempt's failure count.
-        await db.Entry(user).ReloadAsync();
+        using var _ = await EnterGateAsync(user);
         return await SignInLockedAsync(user, login, password, remember);
+    }
+
+    /// <summary>
+    /// Attempts on one account run one at a time in this process, so parallel guesses cannot overwrite each
+    /// other's failure count (Identity's update loses the race silently). The user is re-read inside the gate:
+    /// the copy found before may predate another attempt's failure count.
+    /// </summary>
+    private async Task<IDisposable> EnterGateAsync(AppUser user)
+    {
+        var gate = await PerUserGate.EnterAsync(user.Id);
+        await db.Entry(user).ReloadAsync();
+        return gate;
+    }
+
+    /// <summary>A completed sign-in, whatever the method: remember when, and record it.</summary>
+    public async Task RecordSignInAsync(AppUser user, string method)
+    {
+        user.LastSignInAt = time.GetUtcNow();
+        await userManager.UpdateAsync(user);
+        await audit.RecordAsync(new AuditRecord(AuditActions.SignInSucceeded)
+        {
+            ActorUserId = user.Id, TargetType = "user", TargetId = user.Id, Details = new { method },
+        });
     }
 
     private async Task<(PasswordSignInOutcome Outcome, AppUser? User)> SignInLockedAsync(AppUser user, string login, string password, bool remember)
@@ -67,12 +86,7 @@ public sealed class PasswordSignIn(
 
         if (result.Succeeded)
         {
-            user.LastSignInAt = time.GetUtcNow();
-            await userManager.UpdateAsync(user);
-            await audit.RecordAsync(new AuditRecord(AuditActions.SignInSucceeded)
-            {
-                ActorUserId = user.Id, TargetType = "user", TargetId = user.Id, Details = new { method = "password" },
-            });
+            await RecordSignInAsync(user, "password");
             return (PasswordSignInOutcome.Succeeded, user);
         }
         if (result.RequiresTwoFactor)
@@ -82,14 +96,7 @@ public sealed class PasswordSignIn(
         if (result.IsLockedOut)
         {
             await RecordFailureAsync(user, login, wasLockedOut ? "locked_out" : "bad_password");
-            if (!wasLockedOut)
-            {
-                await audit.RecordAsync(new AuditRecord(AuditActions.LockedOut)
-                {
-                    ActorKind = ActorKind.System, TargetType = "user", TargetId = user.Id,
-                    Details = new { until = user.LockoutEnd },
-                });
-            }
+            await RecordIfNowLockedAsync(user, wasLockedOut);
             return (PasswordSignInOutcome.Failed, user);
         }
         if (result.IsNotAllowed)
@@ -108,13 +115,7 @@ public sealed class PasswordSignIn(
             {
                 await userManager.AccessFailedAsync(user);
                 await RecordFailureAsync(user, login, "bad_password");
-                if (await userManager.IsLockedOutAsync(user))
-                {
-                    await audit.RecordAsync(new AuditRecord(AuditActions.LockedOut)
-                    {
-                        ActorKind = ActorKind.System, TargetType = "user", TargetId = user.Id, Details = new { until = user.LockoutEnd },
-                    });
-                }
+                await RecordIfNowLockedAsync(user, wasLockedOut: false);
                 return (PasswordSignInOutcome.Failed, user);
             }
             if (user.DisabledAt is null && !user.EmailConfirmed)
@@ -143,8 +144,7 @@ public sealed class PasswordSignIn(
             await RecordFailureAsync(null, login, "unknown_user", "api_password");
             return (TokenCheckOutcome.Failed, null);
         }
-        using var _ = await PerUserGate.EnterAsync(user.Id);
-        await db.Entry(user).ReloadAsync();
+        using var _ = await EnterGateAsync(user);
         var wasLockedOut = await userManager.IsLockedOutAsync(user);
         var result = await signInManager.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
         if (!result.Succeeded)
@@ -161,13 +161,13 @@ public sealed class PasswordSignIn(
             await RecordIfNowLockedAsync(user, wasLockedOut);
             return (TokenCheckOutcome.Failed, user);
         }
+        var code = UsedTotpCodes.Normalize(otp ?? "");
         if (user.TwoFactorEnabled)
         {
             if (string.IsNullOrWhiteSpace(otp))
             {
                 return (TokenCheckOutcome.MfaRequired, user);
             }
-            var code = otp.Replace(" ", "").Replace("-", "");
             if (usedCodes.WasUsed(user.Id, code)
                 || !await userManager.VerifyTwoFactorTokenAsync(user, userManager.Options.Tokens.AuthenticatorTokenProvider, code))
             {
@@ -179,7 +179,7 @@ public sealed class PasswordSignIn(
         }
         if (user.TwoFactorEnabled)
         {
-            usedCodes.MarkUsed(user.Id, otp!.Replace(" ", "").Replace("-", ""));
+            usedCodes.MarkUsed(user.Id, code);
         }
         // Identity leaves the failure count alone for 2FA users after the password step; a complete sign-in clears it.
         await userManager.ResetAccessFailedCountAsync(user);
@@ -206,12 +206,7 @@ public sealed class PasswordSignIn(
         var result = await signInManager.PasskeySignInAsync(credentialJson);
         if (result.Succeeded && user is not null)
         {
-            user.LastSignInAt = time.GetUtcNow();
-            await userManager.UpdateAsync(user);
-            await audit.RecordAsync(new AuditRecord(AuditActions.SignInSucceeded)
-            {
-                ActorUserId = user.Id, TargetType = "user", TargetId = user.Id, Details = new { method = "passkey" },
-            });
+            await RecordSignInAsync(user, "passkey");
             return (PasswordSignInOutcome.Succeeded, user);
         }
         await audit.RecordAsync(new AuditRecord(AuditActions.SignInFailed, Succeeded: false)

@@ -20,7 +20,6 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider : Revalidati
     private static readonly AuthenticationState SignedOut = new(new ClaimsPrincipal(new ClaimsIdentity()));
 
     private readonly IServiceScopeFactory _scopeFactory;
-    private readonly IOptions<IdentityOptions> _identityOptions;
     private readonly SessionRevocationBus _bus;
     private readonly TimeSpan _interval;
     private string? _sessionId;
@@ -28,13 +27,11 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider : Revalidati
     public PortalRevalidatingAuthenticationStateProvider(
         ILoggerFactory loggerFactory,
         IServiceScopeFactory scopeFactory,
-        IOptions<IdentityOptions> identityOptions,
         IOptions<SessionPolicyOptions> sessionOptions,
         SessionRevocationBus bus)
         : base(loggerFactory)
     {
         _scopeFactory = scopeFactory;
-        _identityOptions = identityOptions;
         _bus = bus;
         _interval = TimeSpan.FromSeconds(sessionOptions.Value.RevalidationSeconds);
         AuthenticationStateChanged += RememberSession;

@@ -1,4 +1,5 @@
 using System.Text;
+using AuthPortal.Components.Account;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
@@ -120,7 +121,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         var result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
         if (!result.Succeeded)
         {
-            return result.Errors.Select(e => new FieldError(e.Code.StartsWith("Password", StringComparison.Ordinal) ? "NewPassword" : null, e.Description)).ToList();
+            return result.Errors.Select(e => new FieldError(IdentityErrorFields.FieldOf(e) == IdentityErrorFields.Password ? "NewPassword" : null, e.Description)).ToList();
         }
         await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = "user", TargetId = userId });
         await sessions.RevokeAllAsync(userId, new Revocation("password_changed", userId), keepSessionId: currentSessionId);
@@ -159,7 +160,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
     /// <summary>Turns 2FA on when <paramref name="code"/> matches the key; returns the new recovery codes.</summary>
     public async Task<(IReadOnlyList<string>? RecoveryCodes, string? Error)> EnableAuthenticatorAsync(string userId, string code)
     {
-        code = code.Replace(" ", "").Replace("-", "");
+        code = UsedTotpCodes.Normalize(code);
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");

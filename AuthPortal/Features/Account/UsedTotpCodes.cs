@@ -11,6 +11,9 @@ public sealed class UsedTotpCodes(IMemoryCache cache)
     // Identity accepts a code for its 30-second step and the steps either side: 90 s covers every reuse.
     private static readonly TimeSpan Remember = TimeSpan.FromSeconds(90);
 
+    /// <summary>What people type ("123 456", "123-456") as the six digits the authenticator check expects.</summary>
+    public static string Normalize(string code) => code.Replace(" ", "").Replace("-", "");
+
     public bool WasUsed(string userId, string code) => cache.TryGetValue(Key(userId, code), out _);
 
     public void MarkUsed(string userId, string code) => cache.Set(Key(userId, code), true, Remember);

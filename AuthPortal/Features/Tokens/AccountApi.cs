@@ -67,7 +67,7 @@ public static class AccountApi
                     detail: "The portal has no administrator yet.");
             case Registration.Status.Invalid:
                 return StrictJson.Problem(outcome.Result.Errors.Select(e =>
-                    (e.Code.StartsWith("Password", StringComparison.Ordinal) ? "password" : e.Code.Contains("Email", StringComparison.Ordinal) || e.Code.Contains("UserName", StringComparison.Ordinal) ? "email" : "body", e.Description)));
+                    (IdentityErrorFields.FieldOf(e) switch { IdentityErrorFields.Password => "password", IdentityErrorFields.Email => "email", _ => "body" }, e.Description)));
         }
         if (registration.RequiresConfirmation || outcome.Status == Registration.Status.AlreadyRegistered)
         {

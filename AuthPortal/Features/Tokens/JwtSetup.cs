@@ -103,6 +103,10 @@ public static class JwtSetup
 /// <summary>Writes RFC 9457 problem details with a traceId, for answers the framework produces itself.</summary>
 public static class ApiProblems
 {
+    /// <summary>RFC 9110 Retry-After in whole seconds (rounded up, so a client never retries too early).</summary>
+    public static void SetRetryAfter(HttpResponse response, TimeSpan wait) =>
+        response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static async Task WriteAsync(HttpContext context, int status, string title, string detail)
     {
         if (context.Response.HasStarted)

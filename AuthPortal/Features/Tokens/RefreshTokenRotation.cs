@@ -12,8 +12,7 @@ public enum RefreshOutcome { Rotated, Invalid, Reused }
 /// racing with the same token: the atomic "consume" lets exactly one win; the other gets invalid_grant
 /// (within <see cref="ConcurrentUseGrace"/> of the rotation that is not treated as reuse).
 /// </summary>
-public sealed class RefreshTokenRotation(IDbContextFactory<AppDbContext> dbFactory, UserSessions sessions, TokenIssuer issuer, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<AuthPortal.Infrastructure.Options.JwtOptions> options)
+public sealed class RefreshTokenRotation(IDbContextFactory<AppDbContext> dbFactory, UserSessions sessions, TokenIssuer issuer, TimeProvider time)
 {
     /// <summary>How long after a rotation a second use of the same token counts as a race, not as theft.</summary>
     public static readonly TimeSpan ConcurrentUseGrace = TimeSpan.FromSeconds(2);
@@ -50,16 +49,7 @@ public sealed class RefreshTokenRotation(IDbContextFactory<AppDbContext> dbFacto
 
         // Consume the old token, store its replacement and link them in one write transaction, so a failure
         // midway leaves the old token usable rather than half-rotated.
-        var raw = RefreshTokenFormat.New();
-        var replacement = new RefreshToken
-        {
-            Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-            SessionId = token.SessionId,
-            TokenHash = RefreshTokenFormat.Hash(raw),
-            CreatedAt = now,
-            ExpiresAt = now.AddDays(options.Value.RefreshTokenDays),
-            Scope = token.Scope,
-        };
+        var (raw, replacement) = issuer.NewRefreshToken(token.SessionId, token.Scope);
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             var consumed = await db.RefreshTokens

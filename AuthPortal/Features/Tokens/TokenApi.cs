@@ -123,7 +123,7 @@ public static class TokenApi
         }
         if (services.GetRequiredService<TokenEndpointLimiter>().TryAcquire(login) is { } retryAfter)
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            ApiProblems.SetRetryAfter(context.Response, retryAfter);
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
                 detail: "Too many sign-in attempts for this user name. Wait and try again.");
         }

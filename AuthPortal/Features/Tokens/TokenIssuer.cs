@@ -46,18 +46,24 @@ public sealed class TokenIssuer(
         string? refreshToken = null;
         if (withRefreshToken)
         {
-            refreshToken = await CreateRefreshTokenAsync(sessionId, scope, replacing: null, cancellationToken);
+            RefreshToken stored;
+            (refreshToken, stored) = NewRefreshToken(sessionId, scope);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            db.RefreshTokens.Add(stored);
+            await db.SaveChangesAsync(cancellationToken);
         }
         return new IssuedTokens(accessToken, (int)lifetime.TotalSeconds, refreshToken, scope);
     }
 
-    /// <summary>Stores a new refresh token (only its hash) and returns the raw value, which leaves the server once.</summary>
-    public async Task<string> CreateRefreshTokenAsync(string sessionId, string scope, RefreshToken? replacing, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new refresh token: the raw value, which leaves the server once, and the row to store (only its hash).
+    /// The caller saves the row, alone or inside the transaction that rotates the token it replaces.
+    /// </summary>
+    public (string Raw, RefreshToken Stored) NewRefreshToken(string sessionId, string scope)
     {
         var raw = RefreshTokenFormat.New();
         var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.RefreshTokens.Add(new RefreshToken
+        return (raw, new RefreshToken
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             SessionId = sessionId,
@@ -66,8 +72,6 @@ public sealed class TokenIssuer(
             ExpiresAt = now.AddDays(options.Value.RefreshTokenDays),
             Scope = scope,
         });
-        await db.SaveChangesAsync(cancellationToken);
-        return raw;
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using AuthPortal.Features.Tokens;
@@ -36,7 +35,7 @@ public static class ApiConventions
             limiter.OnRejected = async (context, cancellationToken) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                ApiProblems.SetRetryAfter(context.HttpContext.Response, retryAfter);
                 await ApiProblems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
                     $"Rate limit reached. Try again in {(int)Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
             };

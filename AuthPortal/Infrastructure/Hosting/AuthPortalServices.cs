@@ -93,8 +93,7 @@ public static class AuthPortalServices
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<SessionRevocationBus>();
         services.AddHostedService<SessionCleanup>();
-        services.AddScoped<ViewerTimeZone>();
-        services.AddScoped<ViewerDisplayName>();
+        services.AddScoped<Viewer>();
         services.AddSingleton<SignInRefreshTickets>();
         services.AddSingleton<PublicAddress>();
         services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<AppUser>>());
