@@ -22,7 +22,6 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider : Revalidati
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly SessionRevocationBus _bus;
     private readonly TimeSpan _interval;
-    private string? _sessionId;
 
     public PortalRevalidatingAuthenticationStateProvider(
         ILoggerFactory loggerFactory,
@@ -34,29 +33,33 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider : Revalidati
         _scopeFactory = scopeFactory;
         _bus = bus;
         _interval = TimeSpan.FromSeconds(sessionOptions.Value.RevalidationSeconds);
-        AuthenticationStateChanged += RememberSession;
         _bus.Revoked += OnRevoked;
     }
 
     protected override TimeSpan RevalidationInterval => _interval;
 
-    private void RememberSession(Task<AuthenticationState> state) =>
-        _ = state.ContinueWith(t => _sessionId = t.IsCompletedSuccessfully ? t.Result.User.FindFirstValue(PortalSignInManager.SessionClaimType) : null,
-            TaskScheduler.Default);
+    private void OnRevoked(IReadOnlyCollection<string> sessionIds) => _ = EndIfRevokedAsync(sessionIds);
 
-    private void OnRevoked(IReadOnlyCollection<string> sessionIds)
+    // Reads the circuit's current sign-in (not a copy remembered earlier, which could still be unset).
+    private async Task EndIfRevokedAsync(IReadOnlyCollection<string> sessionIds)
     {
-        if (_sessionId is { } current && sessionIds.Contains(current))
+        try
         {
-            _sessionId = null;
-            SetAuthenticationState(Task.FromResult(SignedOut));
+            var state = await GetAuthenticationStateAsync();
+            if (state.User.FindFirstValue(PortalSignInManager.SessionClaimType) is { } current && sessionIds.Contains(current))
+            {
+                SetAuthenticationState(Task.FromResult(SignedOut));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The circuit has no authentication state (yet, or any more): nothing to end.
         }
     }
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         var principal = authenticationState.User;
-        _sessionId ??= principal.FindFirstValue(PortalSignInManager.SessionClaimType);
         await using var scope = _scopeFactory.CreateAsyncScope();
         var sessions = scope.ServiceProvider.GetRequiredService<UserSessions>();
         if (!await sessions.ValidateAsync(principal.FindFirstValue(PortalSignInManager.SessionClaimType),
@@ -75,7 +78,6 @@ internal sealed class PortalRevalidatingAuthenticationStateProvider : Revalidati
     protected override void Dispose(bool disposing)
     {
         _bus.Revoked -= OnRevoked;
-        AuthenticationStateChanged -= RememberSession;
         base.Dispose(disposing);
     }
 }
