@@ -1,4 +1,3 @@
-using AuthPortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace AuthPortal.Tests.E2E;

@@ -1,4 +1,3 @@
-using AuthPortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace AuthPortal.Tests.E2E;
@@ -51,7 +50,7 @@ public sealed class BrowserPortal : IAsyncDisposable
         });
         if (darkMode)
         {
-            await context.AddCookiesAsync([new Cookie { Name = "ap-theme", Value = "dark", Url = BaseUrl }]);
+            await context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = "ap-theme", Value = "dark", Url = BaseUrl }]);
         }
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();

@@ -84,7 +84,7 @@ public sealed class SecurityPage(IPage page)
         {
             await whileDialogOpen(page);
         }
-        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(AuthPortal.Tests.Infrastructure.Totp.Code(key));
+        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(Totp.Code(key));
         await page.ClickAsync("[data-testid=totp-verify]");
         await Assertions.Expect(page.Locator("[data-testid=recovery-codes] code")).ToHaveCountAsync(10);
         return key;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AuthPortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace AuthPortal.Tests.E2E;

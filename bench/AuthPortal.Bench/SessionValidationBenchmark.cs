@@ -18,7 +18,7 @@ namespace AuthPortal.Bench;
 public class SessionValidationBenchmark
 {
     private WebApplication _app = default!;
-    private UserSessions _sessions = default!;
+    private SessionStore _sessions = default!;
     private string _userId = "";
     private string _sessionId = "";
 
@@ -39,8 +39,8 @@ public class SessionValidationBenchmark
         var user = new AppUser { UserName = "bench@example.com", Email = "bench@example.com", EmailConfirmed = true, DisplayName = "Bench", CreatedAt = DateTimeOffset.UtcNow };
         await users.CreateAsync(user);
         _userId = user.Id;
-        _sessions = _app.Services.GetRequiredService<UserSessions>();
-        _sessionId = (await _sessions.CreateAsync(_userId, SessionKind.Browser, "127.0.0.1", "bench")).Id;
+        _sessions = _app.Services.GetRequiredService<SessionStore>();
+        _sessionId = (await _sessions.StartAsync(_userId, SessionKind.Browser, "127.0.0.1", "bench")).Id;
     }
 
     [GlobalCleanup]

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AuthPortal.Data;
 using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.SignIn;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -17,24 +18,10 @@ internal static class AccountEndpoints
         var account = endpoints.MapGroup("/Account").ExcludeFromDescription();
         // Antiforgery is checked in the handler, so a post without a form body is a plain 400, not an exception.
         account.MapPost("/Logout", SignOutAsync).DisableAntiforgery();
-        account.MapGet("/RefreshSignIn", RefreshSignInAsync).RequireAuthorization();
         account.MapGet("/PersonalData", DownloadPersonalDataAsync).RequireAuthorization();
         account.MapPost("/PasskeyCreationOptions", PasskeyCreationOptionsAsync).RequireAuthorization().DisableAntiforgery();
         account.MapPost("/PasskeyRequestOptions", PasskeyRequestOptionsAsync).DisableAntiforgery();
         return endpoints;
-    }
-
-    private static async Task<Results<RedirectHttpResult, BadRequest>> RefreshSignInAsync(
-        HttpContext context, SignInRefreshTickets tickets, UserManager<AppUser> userManager, SignInManager<AppUser> signInManager,
-        string? ticket, string? returnUrl)
-    {
-        var user = await userManager.GetUserAsync(context.User);
-        if (user is null || !tickets.Redeem(ticket, user.Id))
-        {
-            return TypedResults.BadRequest();
-        }
-        await signInManager.RefreshSignInAsync(user);
-        return TypedResults.LocalRedirect(LocalUrl.OrHome(returnUrl));
     }
 
     private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadPersonalDataAsync(
@@ -46,7 +33,7 @@ internal static class AccountEndpoints
             return TypedResults.Unauthorized();
         }
         var data = await export.ExportAsync(user, context.RequestAborted);
-        await audit.RecordAsync(new AuditRecord(AuditActions.PersonalDataDownloaded) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
+        await audit.RecordAsync(new AuditRecord(AuditActions.PersonalDataDownloaded) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
         var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(data, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true });
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.File(json, "application/json", "authportal-personal-data.json");
@@ -104,8 +91,8 @@ internal static class AccountEndpoints
         await signInManager.SignOutAsync();
         if (userId is not null)
         {
-            await audit.RecordAsync(new AuditRecord(AuditActions.SignedOut) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+            await audit.RecordAsync(new AuditRecord(AuditActions.SignedOut) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
         }
-        return TypedResults.LocalRedirect(returnUrl is null ? "/Account/Login?signedOut=1" : LocalUrl.OrHome(returnUrl));
+        return TypedResults.LocalRedirect(returnUrl is null ? $"{AccountRoutes.Login}?signedOut=1" : LocalUrl.OrHome(returnUrl));
     }
 }

@@ -1,8 +1,8 @@
 namespace AuthPortal.Components.Layout;
 
 /// <summary>
-/// What this circuit knows about its own sign-in, so the two places that react to losing it (the layout
-/// and the router's NotAuthorized) agree on where to go.
+/// What this circuit knows about its own sign-in, so that <see cref="SessionEndedRedirect"/> alone reacts to
+/// losing it and the router's <see cref="RedirectToLogin"/> stays out of its way.
 /// </summary>
 public sealed class CircuitSignInState
 {

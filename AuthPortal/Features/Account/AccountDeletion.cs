@@ -1,14 +1,14 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
-using AuthPortal.Features.Setup;
+using AuthPortal.Features.Roles;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace AuthPortal.Features.Account;
 
 /// <summary>Deletes an account, unless it is the last administrator (the portal must keep one).</summary>
-public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, UserSessions sessions)
+public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, SessionStore sessions)
 {
     public sealed record Result(string? Error);
 
@@ -17,13 +17,9 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
         // The "last administrator" check and the delete share one write transaction, so two administrators
         // deleting themselves at once cannot leave the portal with none.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await userManager.IsInRoleAsync(user, AdministratorCreator.AdministratorRole))
+        if (await userManager.IsInRoleAsync(user, SystemRoles.Administrator))
         {
-            var administrators = await (from userRole in db.UserRoles
-                                        join role in db.Roles on userRole.RoleId equals role.Id
-                                        where role.Name == AdministratorCreator.AdministratorRole
-                                        select userRole.UserId).CountAsync(cancellationToken);
-            if (administrators <= 1)
+            if (await SystemRoles.CountAdministratorsAsync(db, cancellationToken) <= 1)
             {
                 return new Result("You are the last administrator. Make someone else an administrator before deleting your account.");
             }
@@ -39,7 +35,7 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
         sessions.ForgetDeleted(sessionIds);
         await audit.RecordAsync(new AuditRecord(AuditActions.AccountDeleted)
         {
-            ActorUserId = actorUserId, TargetType = "user", TargetId = user.Id, Details = new { email = user.Email },
+            ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { email = user.Email },
         }, cancellationToken);
         return new Result(null);
     }

@@ -2,6 +2,7 @@ using System.Text;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
+using AuthPortal.Features.SignIn;
 using AuthPortal.Infrastructure.Email;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
@@ -17,7 +18,7 @@ public sealed class AccountLinks(
     IEmailSender<AppUser> accountEmails,
     IMailSender mail,
     AuditLog audit,
-    UserSessions sessions,
+    SessionStore sessions,
     TimeProvider time)
 {
     public static string Encode(string token) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
@@ -39,13 +40,13 @@ public sealed class AccountLinks(
     }
 
     private static string Link(string baseUri, string path, Dictionary<string, string?> query) =>
-        QueryHelpers.AddQueryString(new Uri(new Uri(baseUri), path).ToString(), query);
+        QueryHelpers.AddQueryString(new Uri(new Uri(baseUri), path.TrimStart('/')).ToString(), query);
 
     public async Task SendConfirmationAsync(AppUser user, string baseUri)
     {
         var code = Encode(await userManager.GenerateEmailConfirmationTokenAsync(user));
         await accountEmails.SendConfirmationLinkAsync(user, user.Email!,
-            Link(baseUri, "Account/ConfirmEmail", new() { ["userId"] = user.Id, ["code"] = code }));
+            Link(baseUri, AccountRoutes.ConfirmEmail, new() { ["userId"] = user.Id, ["code"] = code }));
     }
 
     /// <summary>Sends a new confirmation link when the address belongs to an unconfirmed account; otherwise nothing.</summary>
@@ -68,8 +69,8 @@ public sealed class AccountLinks(
         }
         var code = Encode(await userManager.GeneratePasswordResetTokenAsync(user));
         await accountEmails.SendPasswordResetLinkAsync(user, user.Email!,
-            Link(baseUri, "Account/ResetPassword", new() { ["userId"] = user.Id, ["code"] = code }));
-        await audit.RecordAsync(new AuditRecord(AuditActions.PasswordResetRequested) { TargetType = "user", TargetId = user.Id });
+            Link(baseUri, AccountRoutes.ResetPassword, new() { ["userId"] = user.Id, ["code"] = code }));
+        await audit.RecordAsync(new AuditRecord(AuditActions.PasswordResetRequested) { TargetType = AuditTargets.User, TargetId = user.Id });
     }
 
     public async Task<bool> IsResetLinkValidAsync(string? userId, string? code) =>
@@ -94,9 +95,9 @@ public sealed class AccountLinks(
                 await userManager.SetLockoutEndDateAsync(user, null);
                 await userManager.ResetAccessFailedCountAsync(user);
             }
-            await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
+            await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
             // Whoever knew the old password is out: every session ends.
-            await sessions.RevokeAllAsync(user.Id, new Revocation("password_reset", user.Id));
+            await sessions.RevokeAllAsync(user.Id, new Revocation(RevocationReasons.PasswordReset, user.Id));
         }
         return result;
     }
@@ -114,13 +115,13 @@ public sealed class AccountLinks(
             // Tell the owner of that address instead of the requester (no enumeration).
             await mail.SendAsync(AccountEmails.Compose(newEmail, "Someone tried to use your email address",
                 "Someone asked to move an AuthPortal account to this email address, which already has an account. Nothing was changed.",
-                "Sign in", new Uri(new Uri(baseUri), "Account/Login").ToString(), "If this was you, sign in with this address instead."));
+                "Sign in", new Uri(new Uri(baseUri), AccountRoutes.Login.TrimStart('/')).ToString(), "If this was you, sign in with this address instead."));
             return IdentityResult.Success;
         }
         var code = Encode(await userManager.GenerateChangeEmailTokenAsync(user, newEmail));
         await accountEmails.SendConfirmationLinkAsync(user, newEmail,
-            Link(baseUri, "Account/ConfirmEmailChange", new() { ["userId"] = user.Id, ["email"] = newEmail, ["code"] = code }));
-        await audit.RecordAsync(new AuditRecord(AuditActions.EmailChangeRequested) { ActorUserId = user.Id, TargetType = "user", TargetId = user.Id });
+            Link(baseUri, AccountRoutes.ConfirmEmailChange, new() { ["userId"] = user.Id, ["email"] = newEmail, ["code"] = code }));
+        await audit.RecordAsync(new AuditRecord(AuditActions.EmailChangeRequested) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
         return IdentityResult.Success;
     }
 
@@ -147,7 +148,7 @@ public sealed class AccountLinks(
         }
         await audit.RecordAsync(new AuditRecord(AuditActions.EmailChanged)
         {
-            ActorUserId = user.Id, TargetType = "user", TargetId = user.Id, Details = new { from = oldEmail, to = email },
+            ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { from = oldEmail, to = email },
         });
         return result;
     }

@@ -1,8 +1,9 @@
 using System.Text;
-using AuthPortal.Components.Account;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
+using AuthPortal.Features.SignIn;
+using AuthPortal.Infrastructure.Identity;
 using Microsoft.AspNetCore.Identity;
 using QRCoder;
 
@@ -23,7 +24,7 @@ public sealed record FieldError(string? Field, string Message);
 /// What a signed-in person can do to their own account from the interactive pages. Every call opens
 /// its own DI scope (one DbContext per operation, never one per circuit) and records an audit event.
 /// </summary>
-public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength strength, UserSessions sessions, TimeProvider time)
+public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength strength, SessionStore sessions, TimeProvider time)
 {
     public const int RecoveryCodeCount = 10;
     private const string Issuer = "AuthPortal";
@@ -70,7 +71,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return result.Errors.Select(e => new FieldError(null, e.Description)).ToList();
         }
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.ProfileUpdated) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.ProfileUpdated) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
         return [];
     }
 
@@ -105,14 +106,12 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
             return [new(null, "Your account no longer exists.")];
         }
         // Guessing the current password counts toward lockout like any sign-in, and a locked account cannot change it.
-        if (await users.IsLockedOutAsync(user))
+        switch (await scope.ServiceProvider.GetRequiredService<PasswordVerifier>().VerifyAsync(user, currentPassword))
         {
-            return [new("CurrentPassword", "Too many wrong passwords: the account is locked for a while.")];
-        }
-        if (string.IsNullOrEmpty(currentPassword) || !await users.CheckPasswordAsync(user, currentPassword))
-        {
-            await users.AccessFailedAsync(user);
-            return [new("CurrentPassword", "Your current password is not right.")];
+            case PasswordCheckResult.LockedOut:
+                return [new("CurrentPassword", "Too many wrong passwords: the account is locked for a while.")];
+            case not PasswordCheckResult.Succeeded:
+                return [new("CurrentPassword", "Your current password is not right.")];
         }
         if (currentPassword == newPassword)
         {
@@ -123,8 +122,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return result.Errors.Select(e => new FieldError(IdentityErrorFields.FieldOf(e) == IdentityErrorFields.Password ? "NewPassword" : null, e.Description)).ToList();
         }
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = "user", TargetId = userId });
-        await sessions.RevokeAllAsync(userId, new Revocation("password_changed", userId), keepSessionId: currentSessionId);
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
+        await sessions.RevokeAllAsync(userId, new Revocation(RevocationReasons.PasswordChanged, userId), keepSessionId: currentSessionId);
         return [];
     }
 
@@ -160,7 +159,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
     /// <summary>Turns 2FA on when <paramref name="code"/> matches the key; returns the new recovery codes.</summary>
     public async Task<(IReadOnlyList<string>? RecoveryCodes, string? Error)> EnableAuthenticatorAsync(string userId, string code)
     {
-        code = UsedTotpCodes.Normalize(code);
+        code = TotpVerifier.Normalize(code);
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
@@ -170,7 +169,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         }
         await users.SetTwoFactorEnabledAsync(user, true);
         var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorEnabled) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorEnabled) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
         return (codes, null);
     }
 
@@ -184,7 +183,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
             return [];
         }
         var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.RecoveryCodesGenerated) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.RecoveryCodesGenerated) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
         return codes;
     }
 
@@ -197,8 +196,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         await users.SetTwoFactorEnabledAsync(user, false);
         // The old key must not come back to life if 2FA is turned on again (enabling makes new recovery codes).
         await users.ResetAuthenticatorKeyAsync(user);
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorDisabled) { ActorUserId = userId, TargetType = "user", TargetId = userId });
-        await sessions.RevokeAllAsync(userId, new Revocation("2fa_reset", userId), keepSessionId: currentSessionId);
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorDisabled) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
+        await sessions.RevokeAllAsync(userId, new Revocation(RevocationReasons.TwoFactorReset, userId), keepSessionId: currentSessionId);
     }
 
     public async Task<IReadOnlyList<PasskeyView>> ListPasskeysAsync(string userId)
@@ -229,7 +228,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         }
         passkey.Name = name;
         await users.AddOrUpdatePasskeyAsync(user, passkey);
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRenamed) { ActorUserId = userId, TargetType = "user", TargetId = userId, Details = new { name } });
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRenamed) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId, Details = new { name } });
         return null;
     }
 
@@ -242,7 +241,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return false;
         }
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRemoved) { ActorUserId = userId, TargetType = "user", TargetId = userId });
+        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRemoved) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
         return true;
     }
 

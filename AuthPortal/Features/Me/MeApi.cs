@@ -1,10 +1,9 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Account;
-using AuthPortal.Features.Audit;
+using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Api;
-using AuthPortal.Infrastructure.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 
@@ -20,44 +19,34 @@ public sealed record UpdateMeRequest(string? DisplayName, string? TimeZone);
 
 public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
 
-public sealed record SessionItem(string Id, string Kind, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt,
-    string? IpAddress, string Device, bool Current);
-
-public sealed record SessionListResponse(IReadOnlyList<SessionItem> Items);
-
-public sealed record RevokedCount(int Revoked);
-
+/// <summary>/api/me: the caller's own account.</summary>
 public static class MeApi
 {
-    public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapMeApi(this RouteGroupBuilder api)
     {
-        var me = app.MapGroup("/api/me").RequireAuthorization(JwtSetup.ApiPolicy).WithTags("Me");
+        var me = api.MapGroup("/me").WithTags("Me");
         me.MapGet("/", GetAsync).WithSummary("The signed-in user, their roles and current permissions");
         me.MapPatch("/", UpdateAsync).Accepts<UpdateMeRequest>("application/json").WithSummary("Change display name or time zone");
         me.MapPost("/password", ChangePasswordAsync).Accepts<ChangePasswordRequest>("application/json")
             .WithSummary("Change the password (the current one is required); other sessions are signed out");
-        me.MapGet("/sessions", ListSessionsAsync).WithSummary("Your sessions, browser and API");
-        me.MapDelete("/sessions/{id}", RevokeSessionAsync).WithSummary("Revoke one of your sessions");
-        me.MapPost("/sessions/revoke-others", RevokeOthersAsync).WithSummary("Revoke every session except the one of this token");
-        return app;
+        return api;
     }
 
-    internal static async Task<MeResponse?> DescribeAsync(UserManager<AppUser> users, UserPermissions permissions, string userId, string? scope)
+    private static async Task<MeResponse?> DescribeAsync(UserManager<AppUser> users, UserPermissions permissions, System.Security.Claims.ClaimsPrincipal caller)
     {
-        var user = await users.FindByIdAsync(userId);
+        var user = await users.FindByIdAsync(caller.UserId());
         if (user is null)
         {
             return null;
         }
-        var held = await permissions.GetAsync(userId);
         // What this token may actually do: current permissions, narrowed by its scope.
-        var effective = scope is null ? held : held.Intersect(scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
+        var effective = TokenScope.Effective(caller.Scope(), await permissions.GetAsync(user.Id));
         return new MeResponse(user.Id, user.Email ?? "", user.UserName ?? "", user.DisplayName, user.TimeZone, user.EmailConfirmed,
             user.TwoFactorEnabled, [.. (await users.GetRolesAsync(user)).Order()], [.. effective.Order(StringComparer.Ordinal)], []);
     }
 
     private static async Task<Results<Ok<MeResponse>, UnauthorizedHttpResult>> GetAsync(HttpContext context, UserManager<AppUser> users, UserPermissions permissions) =>
-        await DescribeAsync(users, permissions, context.User.UserId(), context.User.FindFirst("scope")?.Value) is { } me
+        await DescribeAsync(users, permissions, context.User) is { } me
             ? TypedResults.Ok(me)
             : TypedResults.Unauthorized();
 
@@ -78,9 +67,9 @@ public static class MeApi
         var errors = await self.UpdateProfileAsync(userId, request!.DisplayName ?? current.DisplayName, request.TimeZone ?? current.TimeZone);
         if (errors.Count > 0)
         {
-            return StrictJson.Problem(errors.Select(e => (Camel(e.Field ?? "body"), e.Message)));
+            return ApiProblem.Validation(errors.Select(e => (Camel(e.Field ?? "body"), e.Message)));
         }
-        return TypedResults.Ok((await DescribeAsync(users, permissions, userId, context.User.FindFirst("scope")?.Value))!);
+        return TypedResults.Ok((await DescribeAsync(users, permissions, context.User))!);
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(HttpContext context, SelfService self)
@@ -92,31 +81,10 @@ public static class MeApi
         }
         if (string.IsNullOrEmpty(request!.CurrentPassword) || string.IsNullOrEmpty(request.NewPassword))
         {
-            return StrictJson.Problem([("currentPassword", "Both currentPassword and newPassword are required."), ("newPassword", "Both currentPassword and newPassword are required.")]);
+            return ApiProblem.Validation([("currentPassword", "Both currentPassword and newPassword are required."), ("newPassword", "Both currentPassword and newPassword are required.")]);
         }
         var errors = await self.ChangePasswordAsync(context.User.UserId(), context.User.SessionId(), request.CurrentPassword, request.NewPassword);
-        return errors.Count == 0 ? TypedResults.NoContent() : StrictJson.Problem(errors.Select(e => (Camel(e.Field ?? "body"), e.Message)));
-    }
-
-    internal static SessionItem ToItem(SessionView s) =>
-        new(s.Id, s.Kind.ToString(), s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.IpAddress, s.Device, s.Current);
-
-    private static async Task<Ok<SessionListResponse>> ListSessionsAsync(HttpContext context, UserSessions sessions) =>
-        TypedResults.Ok(new SessionListResponse((await sessions.ListAsync(context.User.UserId(), context.User.SessionId())).Select(ToItem).ToList()));
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(string id, HttpContext context, UserSessions sessions)
-    {
-        var userId = context.User.UserId();
-        // Another user's session id answers exactly like an unknown one: 404.
-        return await sessions.RevokeAsync(userId, id, new Revocation("revoked_by_user", userId))
-            ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "No active session of yours has this id.");
-    }
-
-    private static async Task<Ok<RevokedCount>> RevokeOthersAsync(HttpContext context, UserSessions sessions)
-    {
-        var userId = context.User.UserId();
-        return TypedResults.Ok(new RevokedCount(await sessions.RevokeAllAsync(userId, new Revocation("revoked_others_by_user", userId), keepSessionId: context.User.SessionId())));
+        return errors.Count == 0 ? TypedResults.NoContent() : ApiProblem.Validation(errors.Select(e => (Camel(e.Field ?? "body"), e.Message)));
     }
 
     private static string Camel(string field) => field.Length == 0 ? field : char.ToLowerInvariant(field[0]) + field[1..];

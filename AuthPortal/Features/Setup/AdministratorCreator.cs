@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.Roles;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,24 +8,12 @@ namespace AuthPortal.Features.Setup;
 /// <summary>Creates the first administrator, only while the portal has no user at all.</summary>
 public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> userManager, TimeProvider time)
 {
-    public const string AdministratorRole = "Administrator";
-
-    /// <summary>
-    /// Setup and bootstrap stay available until someone holds Administrator, so an early
-    /// self-registration cannot lock the operator out of their own portal.
-    /// </summary>
-    public static Task<bool> AdministratorExistsAsync(AppDbContext db, CancellationToken cancellationToken = default) =>
-        (from userRole in db.UserRoles
-         join role in db.Roles on userRole.RoleId equals role.Id
-         where role.Name == AdministratorRole
-         select userRole).AnyAsync(cancellationToken);
-
     public async Task<IdentityResult> CreateFirstAsync(string email, string displayName, string password, CancellationToken cancellationToken = default)
     {
         // The existence check and the insert share one write transaction, so two concurrent setup
         // attempts cannot both create an administrator.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await AdministratorExistsAsync(db, cancellationToken))
+        if (await SystemRoles.AdministratorExistsAsync(db, cancellationToken))
         {
             return IdentityResult.Failed(new IdentityError { Code = "SetupDone", Description = "The portal already has an administrator; setup is complete." });
         }
@@ -46,7 +35,7 @@ public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> u
         {
             return created;
         }
-        var role = await userManager.AddToRoleAsync(user, AdministratorRole);
+        var role = await userManager.AddToRoleAsync(user, SystemRoles.Administrator);
         if (!role.Succeeded)
         {
             return role;

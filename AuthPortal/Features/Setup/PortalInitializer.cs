@@ -1,8 +1,9 @@
 using System.Security.Claims;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
-using AuthPortal.Infrastructure.Authorization;
-using AuthPortal.Infrastructure.Hosting;
+using AuthPortal.Features.Roles;
+using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Security;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -35,10 +36,10 @@ public static class PortalInitializer
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
         await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
         // Create (or rotate) the token signing key now, so the JWKS and bearer validation are ready at once.
-        await services.GetRequiredService<AuthPortal.Features.Tokens.SigningKeys>().RefreshAsync(cancellationToken);
+        await services.GetRequiredService<SigningKeys>().RefreshAsync(cancellationToken);
 
         var db = services.GetRequiredService<AppDbContext>();
-        if (await AdministratorCreator.AdministratorExistsAsync(db, cancellationToken))
+        if (await SystemRoles.AdministratorExistsAsync(db, cancellationToken))
         {
             return;
         }
@@ -54,7 +55,7 @@ public static class PortalInitializer
                     result.Errors.Select(e => $"Bootstrap:AdminPassword was refused: {e.Description}"));
             }
             await services.GetRequiredService<AuditLog>().RecordAsync(
-                new AuditRecord(AuditActions.AdminBootstrapped) { ActorKind = ActorKind.System, TargetType = "user", Details = new { email = bootstrap.AdminEmail } },
+                new AuditRecord(AuditActions.AdminBootstrapped) { ActorKind = ActorKind.System, TargetType = AuditTargets.User, Details = new { email = bootstrap.AdminEmail } },
                 cancellationToken);
             logger.LogInformation("Created the first administrator {Email} from Bootstrap:AdminEmail.", bootstrap.AdminEmail);
             return;
@@ -73,10 +74,10 @@ public static class PortalInitializer
 
     private static async Task EnsureAdministratorRoleAsync(RoleManager<AppRole> roles)
     {
-        var admin = await roles.FindByNameAsync(AdministratorCreator.AdministratorRole);
+        var admin = await roles.FindByNameAsync(SystemRoles.Administrator);
         if (admin is null)
         {
-            admin = new AppRole(AdministratorCreator.AdministratorRole)
+            admin = new AppRole(SystemRoles.Administrator)
             {
                 Description = "Holds every permission. Cannot be deleted; the last administrator cannot lose it.",
                 IsBuiltIn = true,

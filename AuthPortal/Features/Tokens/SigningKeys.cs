@@ -96,7 +96,7 @@ public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IData
                 {
                     // Tokens signed by a superseded key live at most AccessTokenMinutes (+ clock skew); another
                     // instance may keep signing with it until its own snapshot refreshes (RefreshEvery).
-                    key.RetiresAt = now.AddMinutes(jwt.Value.AccessTokenMinutes).AddSeconds(JwtSetup.ClockSkewSeconds).Add(RefreshEvery);
+                    key.RetiresAt = now.AddMinutes(jwt.Value.AccessTokenMinutes).AddSeconds(AccessTokenValidation.ClockSkewSeconds).Add(RefreshEvery);
                 }
                 await db.SaveChangesAsync(cancellationToken);
             }

@@ -1,8 +1,7 @@
-using System.Security.Claims;
-using System.Security.Cryptography;
 using AuthPortal.Data;
+using AuthPortal.Features.Sessions;
 using AuthPortal.Infrastructure.Options;
-using Microsoft.EntityFrameworkCore;
+using AuthPortal.Infrastructure.Security;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -11,17 +10,15 @@ namespace AuthPortal.Features.Tokens;
 
 public sealed record IssuedTokens(string AccessToken, int ExpiresIn, string? RefreshToken, string Scope);
 
-/// <summary>Issues ES256 access tokens (RFC 9068 <c>at+jwt</c>) and opaque, rotating refresh tokens.</summary>
-public sealed class TokenIssuer(
-    SigningKeys keys,
-    IDbContextFactory<AppDbContext> dbFactory,
-    TimeProvider time,
-    IOptions<JwtOptions> options,
-    TokenSettings settings)
+/// <summary>
+/// Issues ES256 access tokens (RFC 9068 <c>at+jwt</c>) and makes opaque, rotating refresh tokens. It writes
+/// nothing: a grant stores the refresh token row in the transaction that also stores the rest of its work.
+/// </summary>
+public sealed class TokenIssuer(SigningKeys keys, TimeProvider time, IOptions<JwtOptions> options, TokenSettings settings)
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
-    public async Task<IssuedTokens> IssueAsync(string userId, string sessionId, string scope, bool withRefreshToken, CancellationToken cancellationToken = default)
+    public async Task<IssuedTokens> CreateAccessTokenAsync(string userId, string sessionId, TokenScope scope, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var lifetime = TimeSpan.FromMinutes(options.Value.AccessTokenMinutes);
@@ -29,78 +26,35 @@ public sealed class TokenIssuer(
         {
             Issuer = settings.Issuer,
             Audience = options.Value.Audience,
-            TokenType = JwtSetup.AccessTokenType,
+            TokenType = AccessTokenValidation.AccessTokenType,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = (now + lifetime).UtcDateTime,
             SigningCredentials = await keys.GetSigningCredentialsAsync(cancellationToken),
             Claims = new Dictionary<string, object>
             {
-                [JwtRegisteredClaimNames.Sub] = userId,
-                [JwtRegisteredClaimNames.Sid] = sessionId,
-                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-                ["scope"] = scope,
+                [SessionClaims.Subject] = userId,
+                [SessionClaims.SessionId] = sessionId,
+                [JwtRegisteredClaimNames.Jti] = Secrets.NewId(),
+                [SessionClaims.Scope] = scope.ToString(),
             },
         };
-        var accessToken = Handler.CreateToken(descriptor);
-        string? refreshToken = null;
-        if (withRefreshToken)
-        {
-            RefreshToken stored;
-            (refreshToken, stored) = NewRefreshToken(sessionId, scope);
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            db.RefreshTokens.Add(stored);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        return new IssuedTokens(accessToken, (int)lifetime.TotalSeconds, refreshToken, scope);
+        return new IssuedTokens(Handler.CreateToken(descriptor), (int)lifetime.TotalSeconds, null, scope.ToString());
     }
 
-    /// <summary>
-    /// A new refresh token: the raw value, which leaves the server once, and the row to store (only its hash).
-    /// The caller saves the row, alone or inside the transaction that rotates the token it replaces.
-    /// </summary>
-    public (string Raw, RefreshToken Stored) NewRefreshToken(string sessionId, string scope)
+    /// <summary>A new refresh token: the raw value, which leaves the server once, and the row to store (only its hash).</summary>
+    public (string Raw, RefreshToken Stored) NewRefreshToken(string sessionId, TokenScope scope)
     {
         var raw = RefreshTokenFormat.New();
         var now = time.GetUtcNow();
         return (raw, new RefreshToken
         {
-            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            Id = Secrets.NewId(),
             SessionId = sessionId,
             TokenHash = RefreshTokenFormat.Hash(raw),
             CreatedAt = now,
             ExpiresAt = now.AddDays(options.Value.RefreshTokenDays),
-            Scope = scope,
+            Scope = scope.ToString(),
         });
-    }
-}
-
-/// <summary>Opaque refresh tokens: 256 random bits, stored as SHA-256 only.</summary>
-public static class RefreshTokenFormat
-{
-    public const string Prefix = "rt_";
-
-    public static string New() => Prefix + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-
-    public static string Hash(string raw) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(raw)));
-}
-
-/// <summary>Values fixed at start: the issuer every token carries and every validation expects.</summary>
-public sealed class TokenSettings(string issuer)
-{
-    public string Issuer { get; } = issuer;
-
-    public static TokenSettings From(IConfiguration configuration)
-    {
-        var issuer = configuration[$"{JwtOptions.Section}:Issuer"];
-        if (string.IsNullOrWhiteSpace(issuer))
-        {
-            issuer = configuration[$"{AppOptions.Section}:PublicUrl"];
-        }
-        if (string.IsNullOrWhiteSpace(issuer))
-        {
-            issuer = (configuration["Urls"] ?? "http://localhost:5000").Split(';')[0];
-        }
-        return new TokenSettings(issuer.TrimEnd('/'));
     }
 }

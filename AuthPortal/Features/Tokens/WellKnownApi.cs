@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AuthPortal.Infrastructure.Authorization;
+using AuthPortal.Features.Roles;
 
 namespace AuthPortal.Features.Tokens;
 

@@ -14,7 +14,7 @@ public sealed record UserDetails(string Id, string Email, string DisplayName, bo
 /// permission; this class enforces the rules that hold whoever asks (no disabling or locking yourself).
 /// Disabling or locking ends every session of the user at once.
 /// </summary>
-public sealed class UserAdministration(IServiceScopeFactory scopes, UserSessions sessions, TimeProvider time)
+public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore sessions, TimeProvider time)
 {
     public async Task<UserDetails?> GetAsync(string userId)
     {
@@ -30,20 +30,28 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, UserSessions
             user.LastSignInAt, user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, user.DisabledAt, roles);
     }
 
-    public Task<string?> DisableAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserDisabled, "disabled_by_admin",
+    public Task<string?> DisableAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserDisabled, RevocationReasons.DisabledByAdmin,
         user => user.DisabledAt = time.GetUtcNow());
 
     public Task<string?> EnableAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserEnabled, null,
         user => user.DisabledAt = null);
 
-    public Task<string?> LockAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserLocked, "locked_by_admin",
+    public Task<string?> LockAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserLocked, RevocationReasons.LockedByAdmin,
         user => user.LockoutEnd = time.GetUtcNow().AddYears(100));
 
     public Task<string?> UnlockAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserUnlocked, null,
         user => { user.LockoutEnd = null; user.AccessFailedCount = 0; });
 
-    public async Task<int> RevokeSessionsAsync(string userId, string actorUserId) =>
-        await sessions.RevokeAllAsync(userId, new Revocation("revoked_by_admin", actorUserId));
+    /// <summary>Signs the user out everywhere; returns how many sessions ended, or null when no such user exists.</summary>
+    public async Task<int?> RevokeSessionsAsync(string userId, string actorUserId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        if (await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByIdAsync(userId) is null)
+        {
+            return null;
+        }
+        return await sessions.RevokeAllAsync(userId, new Revocation(RevocationReasons.RevokedByAdmin, actorUserId));
+    }
 
     /// <summary>Applies <paramref name="change"/>; returns an error message, or null on success.</summary>
     private async Task<string?> ChangeAsync(string userId, string actorUserId, string action, string? endSessionsReason, Action<AppUser> change)
@@ -67,7 +75,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, UserSessions
         }
         await scope.ServiceProvider.GetRequiredService<AuditLog>().RecordAsync(new AuditRecord(action)
         {
-            ActorUserId = actorUserId, TargetType = "user", TargetId = userId,
+            ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = userId,
         });
         if (endSessionsReason is not null)
         {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Security.Claims;
 using System.Threading.RateLimiting;
-using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
@@ -13,10 +11,9 @@ namespace AuthPortal.Infrastructure.Api;
 /// <summary>Problem details, rate limits and the OpenAPI document for /api.</summary>
 public static class ApiConventions
 {
-    public const string ApiRateLimitPolicy = "api";
-
     public static IServiceCollection AddApiConventions(this IServiceCollection services)
     {
+        services.ConfigureHttpJsonOptions(json => StrictJson.Configure(json.SerializerOptions));
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
 
@@ -25,18 +22,18 @@ public static class ApiConventions
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // Token endpoint: per client IP (X-Forwarded-For counts only from Proxy:KnownProxies).
-            limiter.AddPolicy(TokenApi.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+            limiter.AddPolicy(ApiGroup.TokenRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
                 "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.Value.TokenPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            // Other /api calls: per principal (the bearer token's subject), after authorization has run.
-            limiter.AddPolicy(ApiRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                "user:" + (context.User.FindFirstValue("sub") ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+            // Other /api calls: per principal (the bearer credential's subject, its Name), after authorization has run.
+            limiter.AddPolicy(ApiGroup.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.User.Identity?.Name is { Length: > 0 } subject ? "user:" + subject : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.Value.ApiPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             limiter.OnRejected = async (context, cancellationToken) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-                ApiProblems.SetRetryAfter(context.HttpContext.Response, retryAfter);
-                await ApiProblems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
+                ApiProblem.SetRetryAfter(context.HttpContext.Response, retryAfter);
+                await ApiProblem.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
                     $"Rate limit reached. Try again in {(int)Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
             };
         });
@@ -65,8 +62,9 @@ public static class ApiConventions
             });
             options.AddOperationTransformer((operation, context, _) =>
             {
-                var needsToken = context.Description.ActionDescriptor.EndpointMetadata
-                    .OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any();
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                var needsToken = metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any()
+                    && !metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any();
                 if (needsToken)
                 {
                     operation.Security ??= [];

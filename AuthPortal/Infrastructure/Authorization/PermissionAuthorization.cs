@@ -1,8 +1,7 @@
-using AuthPortal.Data;
+using AuthPortal.Features.Roles;
+using AuthPortal.Features.Sessions;
+using AuthPortal.Features.Tokens;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
-using System.Security.Claims;
 
 namespace AuthPortal.Infrastructure.Authorization;
 
@@ -10,52 +9,21 @@ namespace AuthPortal.Infrastructure.Authorization;
 internal sealed record PermissionRequirement(IReadOnlyList<string> AnyOf) : IAuthorizationRequirement;
 
 /// <summary>
-/// Reads a user's current system permissions from the database (their roles' <c>permission</c> claims),
-/// cached for a few seconds. Permissions are not trusted from the cookie, so a role change applies
-/// without waiting for the cookie to be reissued.
+/// The one server-side permission check, for pages and the API alike: the permission must be held now (read from
+/// the database through <see cref="UserPermissions"/>, not trusted from the cookie) and, for a bearer token, be
+/// inside its scope (<see cref="TokenScope"/>: a scope narrows, never widens).
 /// </summary>
-public sealed class UserPermissions(IDbContextFactory<AppDbContext> dbFactory, IMemoryCache cache)
-{
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
-
-    public async Task<IReadOnlySet<string>> GetAsync(string userId, CancellationToken cancellationToken = default)
-    {
-        if (cache.TryGetValue(CacheKey(userId), out IReadOnlySet<string>? cached) && cached is not null)
-        {
-            return cached;
-        }
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var permissions = await (
-            from userRole in db.UserRoles
-            join claim in db.RoleClaims on userRole.RoleId equals claim.RoleId
-            where userRole.UserId == userId && claim.ClaimType == Permissions.ClaimType
-            select claim.ClaimValue!).Distinct().ToListAsync(cancellationToken);
-        var set = permissions.ToHashSet(StringComparer.Ordinal);
-        cache.Set(CacheKey(userId), (IReadOnlySet<string>)set, CacheFor);
-        return set;
-    }
-
-    /// <summary>Drops the cached permissions after a role or membership change.</summary>
-    public void Forget(string userId) => cache.Remove(CacheKey(userId));
-
-    private static string CacheKey(string userId) => $"permissions:{userId}";
-}
-
 internal sealed class PermissionAuthorizationHandler(UserPermissions userPermissions)
     : AuthorizationHandler<PermissionRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
     {
-        var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.User.FindFirstValue("sub");
-        if (userId is null || context.User.Identity?.IsAuthenticated != true)
+        if (context.User.Identity?.IsAuthenticated != true || context.User.FindUserId() is not { } userId)
         {
             return;
         }
-        var held = await userPermissions.GetAsync(userId);
-        // A bearer token's scope narrows, never widens: the permission must be both held now and in scope.
-        var scope = context.User.FindFirstValue("scope");
-        var inScope = scope is null ? null : scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-        if (requirement.AnyOf.Any(p => held.Contains(p) && (inScope is null || inScope.Contains(p))))
+        var allowed = TokenScope.Effective(context.User.Scope(), await userPermissions.GetAsync(userId));
+        if (requirement.AnyOf.Any(allowed.Contains))
         {
             context.Succeed(requirement);
         }

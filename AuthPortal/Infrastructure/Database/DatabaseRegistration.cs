@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.Audit;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -43,7 +44,7 @@ internal static class DatabaseRegistration
         services.AddPooledDbContextFactory<AppDbContext>((sp, options) =>
         {
             options.UseSqlite(sqlite, o => o.MigrationsAssembly(typeof(AppDbContext).Assembly.FullName));
-            options.AddInterceptors(sp.GetRequiredService<SqliteTuning>().Interceptor);
+            options.AddInterceptors(sp.GetRequiredService<SqliteTuning>().Interceptor, sp.GetRequiredService<AuditChain>());
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;

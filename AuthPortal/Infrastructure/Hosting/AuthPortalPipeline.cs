@@ -1,13 +1,15 @@
 using AuthPortal.Components;
 using AuthPortal.Components.Account;
-using AuthPortal.Features.Setup;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
-using AuthPortal.Infrastructure.Security;
 using AuthPortal.Features.Me;
+using AuthPortal.Features.Sessions;
+using AuthPortal.Features.Setup;
+using AuthPortal.Features.SignIn;
 using AuthPortal.Features.Tokens;
 using AuthPortal.Features.Users;
 using AuthPortal.Infrastructure.Api;
+using AuthPortal.Infrastructure.Security;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace AuthPortal.Infrastructure.Hosting;
@@ -49,12 +51,13 @@ public static class AuthPortalPipeline
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("AuthPortal API"));
-        app.MapTokenApi();
-        app.MapAccountApi();
         app.MapWellKnownApi();
-        var api = app.MapGroup("").RequireRateLimiting(ApiConventions.ApiRateLimitPolicy);
-        api.MapMeApi();
-        api.MapUsersApi();
+        app.MapApiGroup()
+            .MapTokenApi()
+            .MapRegistrationApi()
+            .MapMeApi()
+            .MapSessionsApi()
+            .MapUsersApi();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -1,15 +1,16 @@
 using System.Net;
-using System.Security.Claims;
-using AuthPortal.Features.Account;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using AuthPortal.Components.Account;
+using AuthPortal.Components.Layout;
 using AuthPortal.Data;
+using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
+using AuthPortal.Features.SignIn;
 using AuthPortal.Features.Tokens;
-using AuthPortal.Infrastructure.Api;
 using AuthPortal.Features.Users;
+using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Authorization;
 using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Email;
@@ -21,6 +22,8 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
@@ -49,9 +52,12 @@ public static class AuthPortalServices
 
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
+        // Cache entries expire on the app's clock, so tests move a fake clock instead of sleeping.
         services.AddMemoryCache();
+        services.AddOptions<MemoryCacheOptions>().Configure<TimeProvider>((cache, time) => cache.Clock = new TimeProviderClock(time));
 
-        // Data: one Identity DbContext; keys for cookies and tokens persisted beside it.
+        // Data: one Identity DbContext; keys for cookies and tokens persisted beside it; audit events chained on save.
+        services.AddSingleton<AuditChain>();
         services.AddAuthPortalDatabase(configuration, builder.Environment.ContentRootPath);
         services.AddDataProtection().SetApplicationName("AuthPortal").PersistKeysToDbContext<AppDbContext>();
         services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database", tags: ["ready"]);
@@ -59,16 +65,15 @@ public static class AuthPortalServices
         AddIdentity(services);
         AddProxySupport(services, configuration);
 
-        // API: bearer tokens, problem details, rate limits, OpenAPI.
-        services.AddBearerTokens(configuration);
+        // API: one /api group (ApiGroup), bearer tokens, problem details, rate limits, OpenAPI.
+        services.AddAccessTokens(configuration);
         services.AddApiConventions();
 
         // UI
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
-        services.AddScoped<AuthenticationStateProvider, PortalRevalidatingAuthenticationStateProvider>();
         services.AddScoped<IdentityRedirectManager>();
-        services.AddScoped<AuthPortal.Components.Layout.CircuitSignInState>();
+        services.AddScoped<CircuitSignInState>();
         services.AddMudServices();
         services.AddHsts(options =>
         {
@@ -76,28 +81,44 @@ public static class AuthPortalServices
             options.IncludeSubDomains = true;
         });
 
-        // Features
+        // Audit, email, public address
         services.AddSingleton<AuditLog>();
         services.AddSingleton<IMailSender, MailKitMailSender>();
         services.AddSingleton<IEmailSender<AppUser>, AccountEmails>();
+        services.AddSingleton<PublicAddress>();
+
+        // Setup
         services.AddSingleton<SetupToken>();
         services.AddScoped<AdministratorCreator>();
+
+        // Sign-in: one verifier per factor, one recorder, registration
+        services.AddSingleton<SignInGate>();
+        services.AddScoped<SignInRecorder>();
+        services.AddScoped<PasswordVerifier>();
+        services.AddScoped<TotpVerifier>();
         services.AddScoped<PasswordSignIn>();
+        services.AddScoped<PasskeySignIn>();
         services.AddScoped<Registration>();
+        services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<AppUser>>());
+
+        // Sessions
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionRevocationBus>();
+        services.AddScoped<SessionCookieEvents>();
+        services.AddScoped<AuthenticationStateProvider, SessionCircuitRevalidation>();
+        services.AddHostedService<SessionCleanup>();
+
+        // Account self-service
         services.AddScoped<AccountLinks>();
         services.AddScoped<PersonalDataExport>();
         services.AddScoped<AccountDeletion>();
         services.AddSingleton<SelfService>();
-        services.AddSingleton<UsedTotpCodes>();
-        services.AddSingleton<UserSessions>();
-        services.AddSingleton<UserAdministration>();
-        services.AddSingleton<SessionRevocationBus>();
-        services.AddHostedService<SessionCleanup>();
         services.AddScoped<Viewer>();
-        services.AddSingleton<SignInRefreshTickets>();
-        services.AddSingleton<PublicAddress>();
-        services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<AppUser>>());
+
+        // Users and roles
+        services.AddSingleton<UserAdministration>();
         services.AddSingleton<UserDirectory>();
+        services.AddSingleton<UserPermissions>();
         return builder;
     }
 
@@ -153,11 +174,12 @@ public static class AuthPortalServices
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            cookie.LoginPath = "/Account/Login";
-            cookie.LogoutPath = "/Account/Logout";
-            cookie.AccessDeniedPath = "/Account/AccessDenied";
+            cookie.LoginPath = AccountRoutes.Login;
+            cookie.LogoutPath = AccountRoutes.Logout;
+            cookie.AccessDeniedPath = AccountRoutes.AccessDenied;
             cookie.SlidingExpiration = false;
-            cookie.Events.OnValidatePrincipal = SessionCookieValidation.ValidateAsync;
+            // Session validation on every request, and the login redirect that says a session ended.
+            cookie.EventsType = typeof(SessionCookieEvents);
         });
         // The server-side session decides when a sign-in ends (idle and absolute timeouts, revocation).
         // The cookie outlives the longest session by an hour, so it is the session check that ends it
@@ -169,9 +191,8 @@ public static class AuthPortalServices
         services.AddAuthorizationBuilder()
             .AddPermissionPolicies()
             // /api takes bearer credentials only: a cookie alone gets 401 there, so there is no CSRF surface.
-            .AddPolicy(JwtSetup.ApiPolicy, policy => policy.AddAuthenticationSchemes(JwtSetup.Scheme).RequireAuthenticatedUser());
+            .AddBearerPolicy();
         services.AddSingleton<IAuthorizationHandler, PermissionAuthorizationHandler>();
-        services.AddSingleton<UserPermissions>();
     }
 
     private static void AddProxySupport(IServiceCollection services, IConfiguration configuration)

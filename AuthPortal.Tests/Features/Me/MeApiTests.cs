@@ -1,0 +1,68 @@
+namespace AuthPortal.Tests.Features.Me;
+
+public sealed class MeApiTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    [Fact]
+    public async Task MeDescribesTheUserAndPatchChangesOnlyAllowedFields()
+    {
+        var user = await factory.CreateUserAsync("me-api@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("me-api@example.com")).AccessToken;
+
+        var me = await (await client.GetWithTokenAsync("/api/me", token)).JsonAsync();
+        Assert.Equal(user.Id, me.GetProperty("id").GetString());
+        Assert.Equal("me-api@example.com", me.GetProperty("email").GetString());
+        foreach (var field in new[] { "userName", "displayName", "timeZone", "emailConfirmed", "twoFactorEnabled", "roles", "permissions", "organizations" })
+        {
+            Assert.True(me.TryGetProperty(field, out _), field);
+        }
+
+        var patched = await client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { displayName = "Api Person", timeZone = "Asia/Tokyo" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal("Api Person", (await patched.JsonAsync()).GetProperty("displayName").GetString());
+
+        var privileged = await client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { displayName = "Sneaky", roles = new[] { "Administrator" } });
+        Assert.Equal(HttpStatusCode.BadRequest, privileged.StatusCode);
+        Assert.Equal("application/problem+json", privileged.Content.Headers.ContentType?.MediaType);
+        Assert.True((await privileged.JsonAsync()).GetProperty("errors").TryGetProperty("roles", out _));
+
+        var badZone = await client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { timeZone = "Mars/Olympus" });
+        Assert.True((await badZone.JsonAsync()).GetProperty("errors").TryGetProperty("timeZone", out _));
+
+        var stored = await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => new { u.DisplayName, u.TimeZone }).SingleAsync());
+        Assert.Equal(("Api Person", "Asia/Tokyo"), (stored.DisplayName, stored.TimeZone));
+        Assert.Empty(await factory.WithDbAsync(db => (from ur in db.UserRoles where ur.UserId == user.Id select ur).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task PasswordChangeNeedsTheCurrentPasswordAndAStrongNewOne()
+    {
+        await factory.CreateUserAsync("api-password@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("api-password@example.com")).AccessToken;
+
+        var wrongCurrent = await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/password", token, new { currentPassword = "not it at all", newPassword = "violet harbor quartz lantern" });
+        var weak = await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/password", token, new { currentPassword = Accounts.Password, newPassword = "password1234" });
+
+        Assert.True((await wrongCurrent.JsonAsync()).GetProperty("errors").TryGetProperty("currentPassword", out _));
+        Assert.True((await weak.JsonAsync()).GetProperty("errors").TryGetProperty("newPassword", out _));
+        Assert.Equal(HttpStatusCode.OK, (await client.PasswordGrantAsync("api-password@example.com")).StatusCode);
+    }
+
+    [Fact]
+    public async Task GuessingTheCurrentPasswordThroughTheApiLocksTheAccount()
+    {
+        await factory.CreateUserAsync("api-guess@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await ApiClient.GetTokensAsync(client, "api-guess@example.com")).AccessToken;
+        for (var i = 0; i < 5; i++)
+        {
+            await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/password", token, new { currentPassword = $"guess number {i}", newPassword = "violet harbor quartz lantern" });
+        }
+
+        var right = await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/password", token, new { currentPassword = Accounts.Password, newPassword = "violet harbor quartz lantern" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
+        Assert.Contains("locked", (await right.JsonAsync()).GetProperty("errors").GetProperty("currentPassword")[0].GetString());
+    }
+}

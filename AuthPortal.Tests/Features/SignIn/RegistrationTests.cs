@@ -1,0 +1,176 @@
+namespace AuthPortal.Tests.Features.SignIn;
+
+public sealed class RegistrationTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    [Fact]
+    public async Task CommonPasswordsAndPasswordsBuiltFromTheEmailAreRefused()
+    {
+        var client = factory.CreatePortalClient();
+
+        var common = await client.SubmitAsync("/Account/Register", "register", Form("common@example.com", "password1234"));
+        var personal = await client.SubmitAsync("/Account/Register", "register", Form("margaret.hamilton@example.com", "hamilton2024!"));
+
+        Assert.Contains("commonly used password", await common.TextAsync());
+        Assert.Contains("Do not use your email address or name", await personal.TextAsync());
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "common@example.com" || u.Email == "margaret.hamilton@example.com")));
+    }
+
+    [Fact]
+    public async Task UnconfirmedAccountStillLocksAfterRepeatedFailures()
+    {
+        var user = await factory.CreateUserAsync("unconfirmed-lock@example.com", confirmed: false);
+        var client = factory.CreatePortalClient();
+        for (var i = 0; i < 5; i++)
+        {
+            await client.SignInAsync("unconfirmed-lock@example.com", $"wrong guess {i}");
+        }
+
+        // Locked: even the right password gets the generic error, not "confirm your email".
+        var right = await (await client.SignInAsync("unconfirmed-lock@example.com")).TextAsync();
+
+        Assert.Contains(AuthPortal.Components.Account.Pages.Login.GenericFailure, right);
+        Assert.DoesNotContain("Confirm your email", right);
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.LockedOut && e.TargetId == user.Id)));
+    }
+
+    private static Dictionary<string, string> Form(string email, string password = Accounts.Password, string? confirm = null, string name = "New Person") => new()
+    {
+        ["Input.Email"] = email,
+        ["Input.DisplayName"] = name,
+        ["Input.Password"] = password,
+        ["Input.ConfirmPassword"] = confirm ?? password,
+    };
+
+    [Fact]
+    public async Task RegisterConfirmByEmailLinkThenSignIn()
+    {
+        var client = factory.CreatePortalClient();
+
+        var registered = await client.SubmitAsync("/Account/Register", "register", Form("newbie@example.com"));
+        Assert.Equal(HttpStatusCode.Redirect, registered.StatusCode);
+        Assert.StartsWith("/Account/RegisterConfirmation", registered.LocalRedirect());
+
+        // Unconfirmed: the right password is told to confirm first, and is not signed in.
+        var early = await client.SignInAsync("newbie@example.com");
+        Assert.Equal(HttpStatusCode.OK, early.StatusCode);
+        Assert.Contains("Confirm your email address first", await early.TextAsync());
+
+        var link = factory.Mailbox.LinkIn("newbie@example.com", "Confirm your email");
+        var mail = factory.Mailbox.To("newbie@example.com").Last();
+        Assert.False(string.IsNullOrEmpty(mail.HtmlBody));
+        Assert.Contains("Confirm email", mail.HtmlBody);
+
+        var confirmed = await client.GetAsync(new Uri(link).PathAndQuery);
+        Assert.Contains("Email confirmed", await confirmed.TextAsync());
+
+        var signedIn = await client.SignInAsync("newbie@example.com");
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal("/", signedIn.LocalRedirect());
+
+        var actions = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.TargetType == "user" && e.TargetId == db.Users.Single(u => u.Email == "newbie@example.com").Id)
+            .OrderBy(e => e.Id).Select(e => e.Action).ToListAsync());
+        Assert.Equal([AuditActions.Registered, AuditActions.SignInFailed, AuditActions.EmailConfirmed, AuditActions.SignInSucceeded], actions);
+    }
+
+    [Fact]
+    public async Task TamperedConfirmationLinkDoesNotConfirm()
+    {
+        var client = factory.CreatePortalClient();
+        await client.SubmitAsync("/Account/Register", "register", Form("tamper@example.com"));
+        var link = factory.Mailbox.LinkIn("tamper@example.com", "Confirm your email");
+
+        var response = await client.GetAsync(new Uri(link).PathAndQuery.Replace("code=", "code=AAAA", StringComparison.Ordinal));
+
+        Assert.Contains("This link does not work", await response.TextAsync());
+        Assert.False(await factory.WithDbAsync(db => db.Users.Where(u => u.Email == "tamper@example.com").Select(u => u.EmailConfirmed).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task ShortPasswordAndMismatchAreFieldErrorsAndCreateNothing()
+    {
+        var client = factory.CreatePortalClient();
+
+        var shortPassword = await client.SubmitAsync("/Account/Register", "register", Form("short@example.com", "tiny"));
+        var mismatch = await client.SubmitAsync("/Account/Register", "register", Form("mismatch@example.com", Accounts.Password, "something else entirely"));
+        var badEmail = await client.SubmitAsync("/Account/Register", "register", Form("not-an-email"));
+
+        Assert.Contains("Use at least 10 characters.", await shortPassword.TextAsync());
+        Assert.Contains("The passwords do not match.", await mismatch.TextAsync());
+        Assert.Contains("Enter a valid email address.", await badEmail.TextAsync());
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "short@example.com" || u.Email == "mismatch@example.com" || u.Email == "not-an-email")));
+    }
+
+    [Fact]
+    public async Task RegisteringAnExistingEmailLooksTheSameAndWarnsTheOwner()
+    {
+        await factory.CreateUserAsync("taken@example.com");
+        var client = factory.CreatePortalClient();
+
+        var response = await client.SubmitAsync("/Account/Register", "register", Form("taken@example.com"));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/RegisterConfirmation", response.LocalRedirect());
+        Assert.Contains(factory.Mailbox.To("taken@example.com"), m => m.Subject == "Someone tried to register with your email");
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Users.CountAsync(u => u.Email == "taken@example.com")));
+    }
+
+    [Fact]
+    public async Task RegisterAnswers202WhetherOrNotTheEmailIsTakenAndValidatesFields()
+    {
+        await factory.CreateUserAsync("api-taken@example.com");
+        var client = factory.CreatePortalClient();
+
+        var created = await client.PostAsJsonAsync("/api/auth/register", new { email = "api-new@example.com", password = Accounts.Password, displayName = "Api New" });
+        var taken = await client.PostAsJsonAsync("/api/auth/register", new { email = "api-taken@example.com", password = Accounts.Password, displayName = "Api Taken" });
+        var invalid = await client.PostAsJsonAsync("/api/auth/register", new { email = "nope", password = "short", displayName = "" });
+        var extra = await client.PostAsJsonAsync("/api/auth/register", new { email = "api-extra@example.com", password = Accounts.Password, displayName = "X", emailConfirmed = true });
+
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, taken.StatusCode);
+        Assert.Single(factory.Mailbox.To("api-new@example.com"));
+        var errors = (await invalid.JsonAsync()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("email", out _));
+        Assert.True(errors.TryGetProperty("displayName", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, extra.StatusCode);
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "api-extra@example.com")));
+    }
+
+    [Fact]
+    public async Task AWeakPasswordIsRefusedTheSameWayForTakenAndFreeAddresses()
+    {
+        await factory.CreateUserAsync("enumerate-me@example.com");
+        var client = factory.CreatePortalClient();
+
+        var taken = await client.PostAsync("/api/auth/register", System.Net.Http.Json.JsonContent.Create(new { email = "enumerate-me@example.com", password = "password1234", displayName = "X" }));
+        var free = await client.PostAsync("/api/auth/register", System.Net.Http.Json.JsonContent.Create(new { email = "enumerate-free@example.com", password = "password1234", displayName = "X" }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, free.StatusCode);
+    }
+}
+
+public sealed class ClosedRegistrationTests
+{
+    public sealed class Fixture() : PortalFactory(null, settings: new Dictionary<string, string?> { ["Auth:AllowSelfRegistration"] = "false" });
+
+    [Fact]
+    public async Task RegistrationClosedCreatesNoAccount()
+    {
+        using var factory = new Fixture();
+        var client = factory.CreatePortalClient();
+
+        var page = await client.GetAsync("/Account/Register");
+        Assert.Contains("Registration is closed", await page.TextAsync());
+        var login = await (await client.GetAsync("/Account/Login")).TextAsync();
+        Assert.DoesNotContain("Create an account", login);
+
+        // A hand-made post (the form is not even rendered) creates nothing.
+        var token = HtmlForms.HiddenFields(await (await client.GetAsync("/Account/Login")).Content.ReadAsStringAsync(), "login")["__RequestVerificationToken"];
+        await client.PostAsync("/Account/Register", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["_handler"] = "register", ["Input.Email"] = "sneaky@example.com",
+            ["Input.DisplayName"] = "Sneaky", ["Input.Password"] = Accounts.Password, ["Input.ConfirmPassword"] = Accounts.Password,
+        }));
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync()));
+    }
+}

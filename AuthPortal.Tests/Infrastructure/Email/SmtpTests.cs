@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+using MimeKit;
+
+namespace AuthPortal.Tests.Infrastructure.Email;
+
+public sealed class SmtpTests
+{
+    private static Dictionary<string, string?> Settings(int port, bool allowInsecure) => PortalSettings.WithAdministrator(DefaultPortal.AdminEmail,
+        ("Email:Smtp:Host", "127.0.0.1"),
+        ("Email:Smtp:Port", port.ToString()),
+        ("Email:Smtp:From", "AuthPortal <portal@example.com>"),
+        ("Email:Smtp:AllowInsecure", allowInsecure ? "true" : "false"));
+
+    private static Dictionary<string, string> Registration(string email) => new()
+    {
+        ["Input.Email"] = email, ["Input.DisplayName"] = "Smtp Person",
+        ["Input.Password"] = Accounts.Password, ["Input.ConfirmPassword"] = Accounts.Password,
+    };
+
+    [Fact]
+    public async Task ConfirmationMailGoesThroughARealSmtpServer()
+    {
+        await using var smtp = new SmtpListener();
+        using var factory = new PortalFactory(null, Settings(smtp.Port, allowInsecure: true));
+        var client = factory.CreatePortalClient();
+
+        var response = await client.SubmitAsync("/Account/Register", "register", Registration("smtp-user@example.com"));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var (from, to, data) = Assert.Single(smtp.Received);
+        Assert.Equal("portal@example.com", from);
+        Assert.Equal(["smtp-user@example.com"], to);
+        var message = MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(data)));
+        Assert.Equal("Confirm your email address", message.Subject);
+        Assert.NotNull(message.HtmlBody);
+        var link = Regex.Match(message.TextBody!, @"https?://\S+").Value;
+        Assert.Contains("Email confirmed", await (await client.GetAsync(new Uri(link).PathAndQuery)).TextAsync());
+        Assert.Empty(factory.Mailbox.Messages); // nothing fell back to the pickup directory
+        // SMTP mode never writes links to the log.
+        Assert.DoesNotContain(factory.LogLines, l => l.Contains("Account/ConfirmEmail", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WithoutTlsTheMailIsNotSentInClearAndTheAccountCanAskAgain()
+    {
+        await using var smtp = new SmtpListener();
+        using var factory = new PortalFactory(null, Settings(smtp.Port, allowInsecure: false));
+        var client = factory.CreatePortalClient();
+
+        var response = await client.SubmitAsync("/Account/Register", "register", Registration("no-tls@example.com"));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("mailFailed=1", response.LocalRedirect());
+        Assert.Empty(smtp.Received);
+        Assert.Contains("could not be sent", await (await client.GetAsync(response.LocalRedirect())).TextAsync());
+        Assert.True(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "no-tls@example.com")));
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace AuthPortal.Tests.Infrastructure.Hosting;
+
+/// <summary>Runs the built AuthPortal.dll as a separate process, the way an operator does.</summary>
+public sealed class CommandLineTests
+{
+    private static string AppDirectory => Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string arguments, IDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("dotnet", $"AuthPortal.dll {arguments}")
+        {
+            WorkingDirectory = AppDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Urls"] = "http://127.0.0.1:0";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'{arguments}' did not exit: {await stdout}{await stderr}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task MigrateCommandCreatesTheSchemaAndExitsWithoutServing()
+    {
+        var database = Path.Combine(TestPaths.NewTempDirectory("migrate"), "portal.db");
+
+        var (exitCode, output) = await RunAsync("migrate", new Dictionary<string, string> { ["ConnectionStrings__AuthPortal"] = $"Data Source={database}" });
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("The database is up to date.", output);
+        Assert.DoesNotContain("Now listening", output);
+        await using var connection = new SqliteConnection($"Data Source={database};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('AspNetUsers', 'AuditEvents', 'DataProtectionKeys', '__EFMigrationsHistory')";
+        Assert.Equal(4L, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Theory]
+    [InlineData("Lockout__MaxFailedAttempts", "0", "Lockout:MaxFailedAttempts")]
+    [InlineData("Lockout__Minutes", "soon", "Lockout:Minutes")]
+    [InlineData("Passwords__MinLength", "4", "Passwords:MinLength")]
+    [InlineData("Database__Provider", "Oracle", "Database:Provider")]
+    [InlineData("Bootstrap__AdminEmail", "not-an-email", "Bootstrap:AdminEmail")]
+    [InlineData("Email__Smtp__Port", "70000", "Email:Smtp:Port")]
+    [InlineData("Proxy__KnownProxies__0", "proxy.example", "Proxy:KnownProxies")]
+    [InlineData("ConnectionStrings__AuthPortal", "Data Source=x.db;Mode=Sideways", "ConnectionStrings:AuthPortal")]
+    [InlineData("Database__Provider", "sqlite", "Database:Provider")]
+    [InlineData("App__PublicUrl", "id.example.com", "App:PublicUrl")]
+    public async Task ABadSettingStopsTheAppWithOneMessageNamingTheKey(string variable, string value, string key)
+    {
+        var database = Path.Combine(TestPaths.NewTempDirectory("badconfig"), "portal.db");
+
+        var (exitCode, output) = await RunAsync("", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__AuthPortal"] = $"Data Source={database}",
+            [variable] = value,
+        });
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("Configuration error:", StringComparison.Ordinal));
+        Assert.Contains(key, line);
+        Assert.DoesNotContain("   at ", output);
+    }
+}

@@ -1,0 +1,67 @@
+namespace AuthPortal.Tests.Infrastructure.Security;
+
+public sealed class RequestSecurityTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    [Theory]
+    [InlineData("/Account/Login")]
+    [InlineData("/Account/Register")]
+    [InlineData("/health/live")]
+    public async Task EveryResponseCarriesTheSecurityHeaders(string path)
+    {
+        var response = await factory.CreatePortalClient().GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Contains("script-src 'self'", csp);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("strict-origin-when-cross-origin", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+    }
+
+    [Fact]
+    public async Task AHostOutsideAllowedHostsIsRefused()
+    {
+        // Emailed links may be built from the request address, so a forged Host must not get through.
+        var client = factory.CreatePortalClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/Account/Login");
+        request.Headers.Host = "evil.example";
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task OverHttpsTheCookieIsHostPrefixedAndSecure()
+    {
+        await factory.CreateUserAsync("tls@example.com");
+        var client = factory.CreatePortalClient("https://localhost");
+
+        var response = await client.SignInAsync("tls@example.com");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(SchemeAwareCookieManager.HttpsName + "=", StringComparison.Ordinal));
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("domain=", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+}
+
+public sealed class ProductionTransportTests
+{
+    [Fact]
+    public async Task OutsideDevelopmentHttpRedirectsToHttpsAndHttpsSendsHsts()
+    {
+        using var factory = new PortalFactory(null, environment: "Production", settings: new Dictionary<string, string?> { ["HTTPS_PORT"] = "443", ["AllowedHosts"] = "portal.example" });
+
+        var http = await factory.CreatePortalClient("http://portal.example").GetAsync("/Account/Login");
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, http.StatusCode);
+        Assert.Equal("https://portal.example/Account/Login", http.Headers.Location?.ToString());
+
+        var https = await factory.CreatePortalClient("https://portal.example").GetAsync("/Account/Login");
+        Assert.Equal(HttpStatusCode.OK, https.StatusCode);
+        Assert.Contains("max-age=31536000", Assert.Single(https.Headers.GetValues("Strict-Transport-Security")));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using AuthPortal.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace AuthPortal.Features.Audit;
+
+/// <summary>
+/// Links new audit events into the hash chain as they are saved, whoever saves them. Each event stores the
+/// hash of the one before it, so changing or removing a row breaks every hash after it.
+/// </summary>
+/// <remarks>
+/// The last hash is read and the new events are numbered inside the write transaction that stores them (the
+/// caller's, or one begun here), so concurrent writers, in this process or another, queue on the database and
+/// never fork the chain. No in-process lock is involved.
+/// </remarks>
+public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesInterceptor
+{
+    // Transactions this interceptor began for a SaveChanges that had none, to commit when it ends.
+    private readonly ConditionalWeakTable<DbContext, IDbContextTransaction> _owned = new();
+
+    // The events each SaveChanges in flight is writing, to log once they are stored.
+    private readonly ConditionalWeakTable<DbContext, List<AuditEvent>> _saving = new();
+
+    public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+        CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } db && Pending(db) is { Count: > 0 } pending)
+        {
+            if (db.Database.CurrentTransaction is null)
+            {
+                _owned.AddOrUpdate(db, await db.Database.BeginTransactionAsync(cancellationToken));
+            }
+            var last = await db.Set<AuditEvent>().AsNoTracking().OrderByDescending(e => e.Id)
+                .Select(e => new { e.Id, e.Hash }).FirstOrDefaultAsync(cancellationToken);
+            var (id, previous) = (last?.Id ?? 0, last?.Hash ?? "");
+            foreach (var entry in pending)
+            {
+                // Explicit ids fix the chain's order to the order the events were appended.
+                var idProperty = entry.Property(e => e.Id);
+                idProperty.CurrentValue = ++id;
+                idProperty.IsTemporary = false;
+                entry.Entity.PreviousHash = previous;
+                entry.Entity.Hash = previous = ComputeHash(entry.Entity);
+            }
+            _saving.AddOrUpdate(db, pending.Select(e => e.Entity).ToList());
+        }
+        return result;
+    }
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result) =>
+        Pending(eventData.Context) is { Count: > 0 }
+            ? throw new InvalidOperationException("Audit events are saved with SaveChangesAsync.")
+            : result;
+
+    public override async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } db && _owned.TryGetValue(db, out var transaction))
+        {
+            _owned.Remove(db);
+            await transaction.CommitAsync(cancellationToken);
+            await transaction.DisposeAsync();
+        }
+        if (eventData.Context is { } saved && _saving.TryGetValue(saved, out var events))
+        {
+            _saving.Remove(saved);
+            foreach (var e in events)
+            {
+                logger.LogInformation("Audit {Action} succeeded={Succeeded} actor={ActorUserId} target={TargetType}/{TargetId}",
+                    e.Action, e.Succeeded, e.ActorUserId, e.TargetType, e.TargetId);
+            }
+        }
+        return result;
+    }
+
+    public override async Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } db)
+        {
+            // Nothing was written: a retry links the events again, to whatever is last by then.
+            if (_saving.TryGetValue(db, out var events))
+            {
+                _saving.Remove(db);
+                events.ForEach(e => e.Hash = "");
+            }
+            if (_owned.TryGetValue(db, out var transaction))
+            {
+                _owned.Remove(db);
+                await transaction.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>SHA-256 over the previous hash and every recorded field, as lowercase hex.</summary>
+    public static string ComputeHash(AuditEvent e)
+    {
+        var canonical = string.Join('\u001f',
+            e.PreviousHash, e.OccurredAt.UtcTicks, e.Action, e.ActorUserId, e.ActorKind, e.TargetType, e.TargetId,
+            e.OrganizationId, e.IpAddress, e.UserAgent, e.Succeeded, e.Details);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    // In the order they were appended (the change tracker keeps additions in order; the sort is stable).
+    private static List<Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry<AuditEvent>> Pending(DbContext? db) =>
+        db is null ? [] : db.ChangeTracker.Entries<AuditEvent>()
+            .Where(e => e.State == EntityState.Added && e.Entity.Hash.Length == 0)
+            .OrderBy(e => e.Entity.OccurredAt).ToList();
+}

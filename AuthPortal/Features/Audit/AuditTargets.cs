@@ -1,0 +1,8 @@
+namespace AuthPortal.Features.Audit;
+
+/// <summary>What an audit event is about (<c>TargetType</c>): stored, filtered on and exported, so one spelling each.</summary>
+public static class AuditTargets
+{
+    public const string User = "user";
+    public const string Session = "session";
+}

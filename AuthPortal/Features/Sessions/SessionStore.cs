@@ -1,0 +1,214 @@
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Infrastructure.Options;
+using AuthPortal.Infrastructure.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace AuthPortal.Features.Sessions;
+
+/// <summary>
+/// Server-side sessions (DESIGN.md "Authentication"): start on sign-in, validate on every request
+/// and circuit check, revoke one, the others or all. Valid sessions are cached briefly so validation
+/// costs no database round trip per request; a revocation drops the cache entry on this instance at
+/// once and tells live circuits (<see cref="SessionRevocationBus"/>); other instances notice within
+/// Sessions:RevalidationSeconds, the cache lifetime. The cache runs on the app's <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class SessionStore(
+    IDbContextFactory<AppDbContext> dbFactory,
+    IMemoryCache cache,
+    TimeProvider time,
+    IOptions<SessionPolicyOptions> options,
+    SessionRevocationBus bus,
+    AuditLog audit)
+{
+    /// <summary>LastSeenAt is written at most this often, so browsing does not mean a write per request.</summary>
+    public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    private sealed record CachedSession(string UserId, DateTimeOffset ExpiresAt, DateTimeOffset LastSeenAt);
+
+    private TimeSpan IdleTimeout => TimeSpan.FromMinutes(options.Value.IdleTimeoutMinutes);
+    private TimeSpan CacheLifetime => TimeSpan.FromSeconds(options.Value.RevalidationSeconds);
+
+    /// <summary>
+    /// Adds a new session and its <c>session.created</c> event to <paramref name="db"/>; the caller's SaveChanges
+    /// writes them, together with whatever else the sign-in writes (a token grant's refresh token, for example).
+    /// </summary>
+    public UserSession Start(AppDbContext db, string userId, SessionKind kind, string? ipAddress, string? userAgent)
+    {
+        var now = time.GetUtcNow();
+        var session = new UserSession
+        {
+            // 128 random bits: the id is a bearer secret inside the (encrypted) cookie.
+            Id = Secrets.NewId(),
+            UserId = userId,
+            Kind = kind,
+            CreatedAt = now,
+            LastSeenAt = now,
+            ExpiresAt = now.AddHours(options.Value.AbsoluteTimeoutHours),
+            IpAddress = ipAddress,
+            UserAgent = userAgent is { Length: > 512 } ? userAgent[..512] : userAgent,
+        };
+        db.UserSessions.Add(session);
+        audit.Append(db, new AuditRecord(AuditActions.SessionCreated)
+        {
+            ActorUserId = userId, TargetType = AuditTargets.Session, TargetId = session.Id, IpAddress = ipAddress, UserAgent = session.UserAgent,
+            Details = new { kind = kind.ToString() },
+        });
+        return session;
+    }
+
+    /// <summary>Starts a session on its own (a browser sign-in; its other writes are Identity's).</summary>
+    public async Task<UserSession> StartAsync(string userId, SessionKind kind, string? ipAddress, string? userAgent, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = Start(db, userId, kind, ipAddress, userAgent);
+        await db.SaveChangesAsync(cancellationToken);
+        return session;
+    }
+
+    /// <summary>
+    /// True when the session exists, belongs to <paramref name="userId"/>, is not revoked and has not hit
+    /// its idle or absolute timeout. An expired session is marked and audited the first time it is seen.
+    /// </summary>
+    public async Task<bool> ValidateAsync(string? sessionId, string? userId, bool bypassCache = false, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(sessionId) || string.IsNullOrEmpty(userId))
+        {
+            return false;
+        }
+        var now = time.GetUtcNow();
+        if (cache.TryGetValue(RevokedKey(sessionId), out _))
+        {
+            return false;
+        }
+        if (!bypassCache && cache.TryGetValue(CacheKey(sessionId), out CachedSession? cached) && cached is not null)
+        {
+            if (cached.UserId == userId && now < cached.ExpiresAt && now - cached.LastSeenAt < IdleTimeout && now - cached.LastSeenAt < TouchInterval)
+            {
+                return true;
+            }
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = await db.UserSessions.FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
+        if (session is null || session.UserId != userId || session.RevokedAt is not null)
+        {
+            cache.Remove(CacheKey(sessionId));
+            return false;
+        }
+        if (now >= session.ExpiresAt || now - session.LastSeenAt >= IdleTimeout)
+        {
+            var reason = now >= session.ExpiresAt ? RevocationReasons.AbsoluteTimeout : RevocationReasons.IdleTimeout;
+            await EndAsync(db, [session], Revocation.System(reason), AuditActions.SessionExpired, cancellationToken);
+            return false;
+        }
+        if (now - session.LastSeenAt >= TouchInterval)
+        {
+            session.LastSeenAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        // A revocation that landed while this request read the row must not be undone by caching it as valid.
+        if (cache.TryGetValue(RevokedKey(sessionId), out _))
+        {
+            return false;
+        }
+        cache.Set(CacheKey(sessionId), new CachedSession(session.UserId, session.ExpiresAt, session.LastSeenAt), CacheLifetime);
+        return true;
+    }
+
+    /// <summary>The user's live sessions, most recently used first; null when no such user exists.</summary>
+    public async Task<IReadOnlyList<SessionView>?> ListAsync(string userId, string? currentSessionId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var idleCutoff = now - IdleTimeout;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        {
+            return null;
+        }
+        var sessions = await db.UserSessions.AsNoTracking()
+            .Where(s => s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now && s.LastSeenAt > idleCutoff)
+            .OrderByDescending(s => s.LastSeenAt)
+            .ToListAsync(cancellationToken);
+        return sessions.Select(s => new SessionView(s.Id, s.Kind, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.IpAddress,
+            UserAgentDescription.Describe(s.UserAgent), s.Id == currentSessionId)).ToList();
+    }
+
+    /// <summary>Revokes one of <paramref name="userId"/>'s sessions; false when it is not theirs or already ended (→ 404).</summary>
+    public async Task<bool> RevokeAsync(string userId, string sessionId, Revocation revocation, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = await db.UserSessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null, cancellationToken);
+        if (session is null)
+        {
+            return false;
+        }
+        await EndAsync(db, [session], revocation, AuditActions.SessionRevoked, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Revokes every live session of the user except <paramref name="keepSessionId"/>; returns how many.</summary>
+    public async Task<int> RevokeAllAsync(string userId, Revocation revocation, string? keepSessionId = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sessions = await db.UserSessions
+            .Where(s => s.UserId == userId && s.RevokedAt == null && s.Id != keepSessionId)
+            .ToListAsync(cancellationToken);
+        await EndAsync(db, sessions, revocation, AuditActions.SessionRevoked, cancellationToken);
+        return sessions.Count;
+    }
+
+    /// <summary>Deletes sessions that ended more than <paramref name="age"/> ago; returns how many.</summary>
+    public async Task<int> DeleteEndedAsync(TimeSpan age, CancellationToken cancellationToken = default)
+    {
+        var cutoff = time.GetUtcNow() - age;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.UserSessions
+            .Where(s => (s.RevokedAt != null && s.RevokedAt < cutoff) || s.ExpiresAt < cutoff)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>For sessions whose rows vanished with their user: stop honouring them here and tell live circuits.</summary>
+    public void ForgetDeleted(IReadOnlyCollection<string> sessionIds)
+    {
+        foreach (var id in sessionIds)
+        {
+            MarkEnded(id);
+        }
+        bus.Publish(sessionIds);
+    }
+
+    // The rows and their audit events commit together; only then do caches and live circuits hear of it.
+    private async Task EndAsync(AppDbContext db, IReadOnlyList<UserSession> sessions, Revocation revocation, string action, CancellationToken cancellationToken)
+    {
+        if (sessions.Count == 0)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        foreach (var session in sessions)
+        {
+            session.RevokedAt = now;
+            session.RevokedReason = revocation.Reason;
+            MarkEnded(session.Id);
+            audit.Append(db, new AuditRecord(action)
+            {
+                ActorUserId = revocation.ActorUserId, ActorKind = revocation.ActorKind, TargetType = AuditTargets.Session, TargetId = session.Id,
+                Details = new { userId = session.UserId, reason = revocation.Reason },
+            });
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        bus.Publish(sessions.Select(s => s.Id).ToList());
+    }
+
+    private void MarkEnded(string sessionId)
+    {
+        cache.Set(RevokedKey(sessionId), true, CacheLifetime + CacheLifetime);
+        cache.Remove(CacheKey(sessionId));
+    }
+
+    private static string CacheKey(string sessionId) => $"session:{sessionId}";
+    private static string RevokedKey(string sessionId) => $"session-ended:{sessionId}";
+}

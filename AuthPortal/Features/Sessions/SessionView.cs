@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+using AuthPortal.Data;
+
+namespace AuthPortal.Features.Sessions;
+
+/// <summary>A live session as the pages and the API list it (DESIGN.md: <c>GET /api/me/sessions</c>).</summary>
+public sealed record SessionView(string Id, [property: JsonConverter(typeof(JsonStringEnumConverter<SessionKind>))] SessionKind Kind, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt,
+    string? IpAddress, string Device, bool Current);

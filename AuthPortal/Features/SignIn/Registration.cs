@@ -1,0 +1,115 @@
+using AuthPortal.Data;
+using AuthPortal.Features.Account;
+using AuthPortal.Features.Audit;
+using AuthPortal.Features.Roles;
+using AuthPortal.Infrastructure.Email;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthPortal.Features.SignIn;
+
+/// <summary>Self-registration: creates the account, records it and sends the confirmation link.</summary>
+public sealed class Registration(
+    AppDbContext db,
+    UserManager<AppUser> userManager,
+    AccountLinks links,
+    IMailSender mail,
+    AuditLog audit,
+    TimeProvider time,
+    ILogger<Registration> logger)
+{
+    public enum Status { Created, AlreadyRegistered, Invalid, NotOpenYet }
+
+    public bool RequiresConfirmation => userManager.Options.SignIn.RequireConfirmedEmail;
+
+    public sealed record Outcome(Status Status, IdentityResult Result, AppUser? User, bool MailFailed = false);
+
+    public async Task<Outcome> RegisterAsync(string email, string displayName, string password, string baseUri)
+    {
+        if (!await SystemRoles.AdministratorExistsAsync(db))
+        {
+            // Until the operator has created the administrator, nobody else may take the first account.
+            return new Outcome(Status.NotOpenYet, IdentityResult.Failed(), null);
+        }
+
+        email = email.Trim();
+        // The password policy runs first, on a stand-in account, so a weak password is refused the same way
+        // whether or not the address is taken (otherwise the answer would reveal existing accounts).
+        var candidate = new AppUser { UserName = email, Email = email, DisplayName = displayName.Trim() };
+        foreach (var validator in userManager.PasswordValidators)
+        {
+            var check = await validator.ValidateAsync(userManager, candidate, password);
+            if (!check.Succeeded)
+            {
+                return new Outcome(Status.Invalid, check, null);
+            }
+        }
+        var existing = await userManager.FindByEmailAsync(email);
+        if (existing is not null)
+        {
+            return await AlreadyRegisteredAsync(existing, email, baseUri);
+        }
+
+        var user = new AppUser
+        {
+            UserName = email,
+            Email = email,
+            DisplayName = displayName.Trim(),
+            CreatedAt = time.GetUtcNow(),
+        };
+        IdentityResult result;
+        try
+        {
+            result = await userManager.CreateAsync(user, password);
+        }
+        catch (DbUpdateException)
+        {
+            // Two registrations of the same address at once: the loser is treated like a repeat.
+            db.ChangeTracker.Clear();
+            if (await userManager.FindByEmailAsync(email) is { } raced)
+            {
+                return await AlreadyRegisteredAsync(raced, email, baseUri);
+            }
+            throw;
+        }
+        if (!result.Succeeded)
+        {
+            return new Outcome(Status.Invalid, result, null);
+        }
+
+        await audit.RecordAsync(new AuditRecord(AuditActions.Registered)
+        {
+            ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { method = "self" },
+        });
+        var mailFailed = false;
+        try
+        {
+            await links.SendConfirmationAsync(user, baseUri);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The account exists; the person can ask for the link again from "Resend confirmation".
+            logger.LogError(ex, "Could not send the confirmation email for user {UserId}", user.Id);
+            mailFailed = true;
+        }
+        return new Outcome(Status.Created, result, user, mailFailed);
+    }
+
+    private async Task<Outcome> AlreadyRegisteredAsync(AppUser existing, string email, string baseUri)
+    {
+        // Tell the address's owner instead of the visitor, so registration does not reveal which
+        // emails have accounts.
+        try
+        {
+            await mail.SendAsync(AccountEmails.Compose(email, "Someone tried to register with your email",
+                "Someone tried to create an AuthPortal account with this email address, which already has one.",
+                "Sign in", new Uri(new Uri(baseUri), AccountRoutes.Login.TrimStart('/')).ToString(),
+                "If this was you, sign in instead. If not, you can ignore this message."));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Could not send the already-registered notice for user {UserId}", existing.Id);
+        }
+        return new Outcome(Status.AlreadyRegistered, IdentityResult.Success, existing);
+    }
+}

@@ -1,0 +1,99 @@
+using AuthPortal.Features.Sessions;
+using AuthPortal.Infrastructure.Api;
+using AuthPortal.Infrastructure.Options;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthPortal.Features.Tokens;
+
+/// <summary>The token services, and how /api validates bearer access tokens.</summary>
+public static class AccessTokenValidation
+{
+    public const string Scheme = JwtBearerDefaults.AuthenticationScheme;
+    public const string AccessTokenType = "at+jwt";
+    public const int ClockSkewSeconds = 30;
+
+    public static IServiceCollection AddAccessTokens(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TokenSettings.From(configuration));
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<RefreshGrant>();
+        services.AddScoped<PasswordGrant>();
+        services.AddSingleton<TokenEndpointLimiter>();
+        services.AddAuthentication().AddJwtBearer(Scheme);
+        services.AddOptions<JwtBearerOptions>(Scheme)
+            .Configure<SigningKeys, TokenSettings, IOptions<JwtOptions>, TimeProvider>((bearer, keys, settings, jwt, time) =>
+            {
+                bearer.MapInboundClaims = false;
+                bearer.RequireHttpsMetadata = false;
+                bearer.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = settings.Issuer,
+                    ValidAudience = jwt.Value.Audience,
+                    // Only ES256 with our own keys: "none", HS256 (even keyed with our public key) and RS* are refused.
+                    ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+                    ValidTypes = [AccessTokenType],
+                    RequireSignedTokens = true,
+                    RequireExpirationTime = true,
+                    ValidateIssuerSigningKey = true,
+                    ClockSkew = TimeSpan.FromSeconds(ClockSkewSeconds),
+                    // Lifetime on the app's TimeProvider (the library would read the system clock), so tests can move it.
+                    LifetimeValidator = (notBefore, expires, _, _) => IsWithinLifetime(notBefore, expires, time.GetUtcNow().UtcDateTime),
+                    // The kid is only a dictionary key here; jku, x5u and jwk headers are never followed.
+                    IssuerSigningKeyResolver = (_, _, kid, _) => keys.ResolveForValidation(kid),
+                    TryAllIssuerSigningKeys = false,
+                    NameClaimType = SessionClaims.Subject,
+                };
+                bearer.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = async context =>
+                    {
+                        await keys.RefreshAsync(context.HttpContext.RequestAborted);
+                        // Tokens come only from the Authorization header, never from a query string.
+                        context.Token = BearerToken(context.Request);
+                        if (context.Token is null)
+                        {
+                            context.NoResult();
+                        }
+                    },
+                    OnTokenValidated = async context =>
+                    {
+                        // A revoked or expired session ends its access tokens at once, whatever their exp says.
+                        var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+                        var principal = context.Principal!;
+                        if (!await sessions.ValidateAsync(principal.SessionId(), principal.FindUserId(), cancellationToken: context.HttpContext.RequestAborted))
+                        {
+                            context.Fail("The session of this token has ended.");
+                        }
+                    },
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        var invalid = context.AuthenticateFailure is not null || context.Request.Headers.Authorization.Count > 0;
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        context.Response.Headers.WWWAuthenticate = invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
+                        await ApiProblem.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
+                            invalid ? "The access token is missing, invalid, expired or revoked." : "This endpoint needs a bearer access token.");
+                    },
+                    OnForbidden = context => ApiProblem.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden",
+                        "The token does not carry a permission this endpoint needs."),
+                };
+            });
+        return services;
+    }
+
+    internal static bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, DateTime now)
+    {
+        var skew = TimeSpan.FromSeconds(ClockSkewSeconds);
+        return expires is { } end && now - skew < end && (notBefore is not { } start || start <= now + skew);
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
+    }
+}

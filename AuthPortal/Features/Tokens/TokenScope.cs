@@ -1,0 +1,43 @@
+using AuthPortal.Features.Roles;
+
+namespace AuthPortal.Features.Tokens;
+
+/// <summary>
+/// A token's scope: space-separated permission names (RFC 6749 §3.3). A scope narrows, never widens: what a token
+/// may do is always its scope intersected with what its user holds now. The token endpoint, the permission check
+/// and /api/me all read scopes through this type.
+/// </summary>
+public sealed class TokenScope
+{
+    private static readonly TokenScope Empty = new([]);
+
+    private TokenScope(IEnumerable<string> names) =>
+        Names = names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The permission names, sorted and without repeats.</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    public bool IsEmpty => Names.Count == 0;
+
+    public static TokenScope Parse(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? Empty : new TokenScope(value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Names that are not system permissions (RFC 6749 §5.2: invalid_scope).</summary>
+    public IReadOnlyList<string> Unknown => Names.Where(name => !Permissions.System.Any(p => p.Name == name)).ToList();
+
+    /// <summary>
+    /// What a new token gets for this requested scope: the requested permissions the user holds, or every permission
+    /// they hold when none was asked for.
+    /// </summary>
+    public TokenScope Grant(IReadOnlySet<string> held) => new(IsEmpty ? held : Names.Where(held.Contains));
+
+    /// <summary>
+    /// What a caller may do now: everything <paramref name="held"/> for a cookie (no scope claim), or the part of it
+    /// the token's <paramref name="scopeClaim"/> covers. An empty scope allows nothing.
+    /// </summary>
+    public static IReadOnlySet<string> Effective(string? scopeClaim, IReadOnlySet<string> held) =>
+        scopeClaim is null ? held : Parse(scopeClaim).Names.Where(held.Contains).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The scope claim and the <c>scope</c> field of a token response.</summary>
+    public override string ToString() => string.Join(' ', Names);
+}

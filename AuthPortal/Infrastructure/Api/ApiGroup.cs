@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+
+namespace AuthPortal.Infrastructure.Api;
+
+/// <summary>
+/// The one <c>/api</c> route group. Everything under it takes bearer credentials only (no cookies, so no CSRF
+/// surface) and is rate-limited per principal, unless an endpoint opts out explicitly with
+/// <see cref="AllowAnonymousWithTokenLimit{TBuilder}"/> (the token, revoke and register endpoints).
+/// </summary>
+public static class ApiGroup
+{
+    /// <summary>Authorization policy: authenticated by a bearer credential.</summary>
+    public const string BearerPolicy = "api";
+
+    /// <summary>Rate limit per principal for authenticated calls.</summary>
+    public const string RateLimitPolicy = "api";
+
+    /// <summary>Rate limit per client address for the anonymous auth endpoints.</summary>
+    public const string TokenRateLimitPolicy = "token";
+
+    public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/api").RequireAuthorization(BearerPolicy).RequireRateLimiting(RateLimitPolicy);
+
+    /// <summary>An anonymous endpoint under /api: no bearer needed, limited per client address instead.</summary>
+    public static TBuilder AllowAnonymousWithTokenLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AllowAnonymous().RequireRateLimiting(TokenRateLimitPolicy);
+
+    /// <summary>The bearer-only policy; bearer schemes (JWT now, API keys later) are listed here.</summary>
+    public static AuthorizationBuilder AddBearerPolicy(this AuthorizationBuilder authorization) =>
+        authorization.AddPolicy(BearerPolicy, policy => policy.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser());
+}
