@@ -1,3 +1,4 @@
+using AuthPortal.Components.Shared;
 using System.Security.Claims;
 using Bunit;
 using Microsoft.AspNetCore.Components;

@@ -23,7 +23,7 @@ public sealed class BearerAttackTests(DefaultPortal factory) : IClassFixture<Def
     /// <summary>A token signed with the portal's real key, with whatever claims and header the attack needs.</summary>
     private async Task<string> SignWithRealKeyAsync(Action<SecurityTokenDescriptor> shape, JsonWebToken template)
     {
-        var credentials = await factory.Services.GetRequiredService<SigningKeys>().GetSigningCredentialsAsync();
+        var credentials = await factory.Services.GetRequiredService<SigningKeyRing>().GetSigningCredentialsAsync();
         var now = DateTime.UtcNow;
         var descriptor = new SecurityTokenDescriptor
         {
@@ -134,7 +134,7 @@ public sealed class BearerAttackTests(DefaultPortal factory) : IClassFixture<Def
     public async Task AKidWithPathOrSqlCharactersIsJustAnUnknownKey(string kid)
     {
         var (client, _, jwt) = await SignedInAsync($"attack-kid-{Guid.NewGuid():N}@example.com");
-        var credentials = await factory.Services.GetRequiredService<SigningKeys>().GetSigningCredentialsAsync();
+        var credentials = await factory.Services.GetRequiredService<SigningKeyRing>().GetSigningCredentialsAsync();
         var realKey = (ECDsaSecurityKey)credentials.Key;
         var token = Forge(jwt, new ECDsaSecurityKey(realKey.ECDsa) { KeyId = kid }, null);
 

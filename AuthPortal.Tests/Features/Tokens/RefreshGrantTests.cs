@@ -1,3 +1,5 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+
 namespace AuthPortal.Tests.Features.Tokens;
 
 public sealed class RefreshGrantTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
@@ -33,5 +35,101 @@ public sealed class RefreshGrantTests(DefaultPortal factory) : IClassFixture<Def
         Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/api/me", tokens.AccessToken)).StatusCode);
         Assert.Equal("invalid_grant", await (await client.RefreshGrantAsync(tokens.RefreshToken)).ErrorCodeAsync());
+    }
+}
+
+/// <summary>Rotation's grace window against reuse, on a clock the test moves: no sleeping.</summary>
+public sealed class RefreshReuseTests : IClassFixture<RefreshReuseTests.Fixture>
+{
+    public sealed class Fixture : PortalFactory
+    {
+        public Fixture() : base(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail))
+        {
+            Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        }
+    }
+
+    private readonly Fixture _factory;
+
+    public RefreshReuseTests(Fixture factory) => _factory = factory;
+
+    private static string SessionOf(ApiClient.Tokens tokens) => new JsonWebToken(tokens.AccessToken).GetClaim("sid").Value;
+
+    private Task<string?> RevokedReasonAsync(string sessionId) =>
+        _factory.WithDbAsync(db => db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.RevokedReason).SingleAsync());
+
+    [Fact]
+    public async Task ASecondUseInsideTheGraceIsRefusedButTheWinnersTokensKeepWorking()
+    {
+        await _factory.CreateUserAsync("grace@example.com");
+        var client = _factory.CreatePortalClient();
+        var first = await client.GetTokensAsync("grace@example.com");
+        var second = await (await client.RefreshGrantAsync(first.RefreshToken)).TokensAsync();
+
+        // A retry of the same request a moment later (a client that lost the first answer): not a theft.
+        _factory.Clock!.Advance(RefreshGrant.ConcurrentUseGrace - TimeSpan.FromMilliseconds(500));
+        var retry = await client.RefreshGrantAsync(first.RefreshToken);
+
+        Assert.Equal("invalid_grant", await retry.ErrorCodeAsync());
+        Assert.Null(await RevokedReasonAsync(SessionOf(first)));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/api/me", second.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.RefreshGrantAsync(second.RefreshToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ReuseAfterTheGraceRevokesTheWholeSession()
+    {
+        await _factory.CreateUserAsync("rotating@example.com");
+        var client = _factory.CreatePortalClient();
+        var first = await client.GetTokensAsync("rotating@example.com");
+
+        var second = await (await client.RefreshGrantAsync(first.RefreshToken)).TokensAsync();
+        Assert.NotEqual(first.RefreshToken, second.RefreshToken);
+        Assert.Equal(SessionOf(first), SessionOf(second));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/api/me", second.AccessToken)).StatusCode);
+
+        // The first refresh token again, later than a concurrent retry could be: someone copied it.
+        // Everything from this session dies.
+        _factory.Clock!.Advance(RefreshGrant.ConcurrentUseGrace + TimeSpan.FromMilliseconds(1));
+        var reuse = await client.RefreshGrantAsync(first.RefreshToken);
+
+        Assert.Equal("invalid_grant", await reuse.ErrorCodeAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/api/me", second.AccessToken)).StatusCode);
+        Assert.Equal("invalid_grant", await (await client.RefreshGrantAsync(second.RefreshToken)).ErrorCodeAsync());
+        Assert.Equal(RevocationReasons.RefreshTokenReused, await RevokedReasonAsync(SessionOf(first)));
+    }
+}
+
+/// <summary>A grant's rows commit together: a failure midway leaves nothing behind.</summary>
+public sealed class PasswordGrantAtomicityTests
+{
+    [Fact]
+    public async Task AFailureStoringTheRefreshTokenLeavesNoSessionNoSignInAndNoEvent()
+    {
+        using var factory = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail));
+        var user = await factory.CreateUserAsync("atomic@example.com");
+        var client = factory.CreatePortalClient();
+        var eventsBefore = await factory.WithDbAsync(db => db.AuditEvents.CountAsync());
+        var lastEventBefore = await factory.WithDbAsync(db => db.AuditEvents.MaxAsync(e => (long?)e.Id)) ?? 0;
+
+        // A real fault in the real database: the refresh token insert fails after the session insert was issued.
+        await factory.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "CREATE TRIGGER refuse_refresh_tokens BEFORE INSERT ON RefreshTokens BEGIN SELECT RAISE(ABORT, 'disk says no'); END;"));
+        var failed = await client.PasswordGrantAsync("atomic@example.com");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(0, await factory.WithDbAsync(db => db.UserSessions.CountAsync(s => s.UserId == user.Id)));
+        Assert.Null(await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.LastSignInAt).SingleAsync()));
+        Assert.Equal(eventsBefore, await factory.WithDbAsync(db => db.AuditEvents.CountAsync()));
+
+        // Once the fault is gone the same request succeeds, and all of it is there, chained.
+        await factory.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("DROP TRIGGER refuse_refresh_tokens;"));
+        var tokens = await client.GetTokensAsync("atomic@example.com");
+        var sessionId = new JsonWebToken(tokens.AccessToken).GetClaim("sid").Value;
+        Assert.Equal(1, await factory.WithDbAsync(db => db.RefreshTokens.CountAsync(t => t.SessionId == sessionId)));
+        Assert.NotNull(await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.LastSignInAt).SingleAsync()));
+        var actions = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.Id > lastEventBefore).OrderBy(e => e.Id).Select(e => e.Action).ToListAsync());
+        Assert.Equal([AuditActions.SessionCreated, AuditActions.SignInSucceeded], actions);
+        Assert.Null(await factory.Services.GetRequiredService<AuditLog>().FindFirstBrokenLinkAsync());
     }
 }

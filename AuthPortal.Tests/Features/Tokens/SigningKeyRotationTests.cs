@@ -29,7 +29,7 @@ public sealed class SigningKeyRotationTests
         Assert.Equal(firstKid, new JsonWebToken(old.AccessToken).Kid);
 
         clock.Advance(TimeSpan.FromMinutes(4)); // the new key has been published for a day: it signs now
-        await factory.Services.GetRequiredService<SigningKeys>().RefreshAsync();
+        await factory.Services.GetRequiredService<SigningKeyRing>().RefreshAsync();
         var fresh = await client.GetTokensAsync(DefaultPortal.AdminEmail);
         Assert.Equal(nextKid, new JsonWebToken(fresh.AccessToken).Kid);
         Assert.Contains(firstKid, await KidsAsync(client));
@@ -40,7 +40,7 @@ public sealed class SigningKeyRotationTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/api/me", old.AccessToken)).StatusCode);
 
         clock.Advance(TimeSpan.FromMinutes(1)); // and past the minute other instances may lag behind
-        await factory.Services.GetRequiredService<SigningKeys>().RefreshAsync();
+        await factory.Services.GetRequiredService<SigningKeyRing>().RefreshAsync();
         Assert.Equal([nextKid], await KidsAsync(client));
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/api/me", (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken)).StatusCode);
         Assert.Equal(2, await factory.WithDbAsync(db => db.SigningKeys.CountAsync()));

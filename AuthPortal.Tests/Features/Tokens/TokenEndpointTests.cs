@@ -61,19 +61,28 @@ public sealed class TokenEndpointTests(DefaultPortal factory) : IClassFixture<De
     }
 
     [Fact]
-    public async Task WrongPasswordAndUnknownUserAreTheSameInvalidGrant()
+    public async Task WrongPasswordUnknownUserLockedDisabledAndUnconfirmedAreTheSameInvalidGrant()
     {
-        await factory.CreateUserAsync("grant-target@example.com");
+        var target = await factory.CreateUserAsync("grant-target@example.com");
+        var locked = await factory.CreateUserAsync("grant-locked@example.com");
+        var disabled = await factory.CreateUserAsync("grant-disabled@example.com");
+        await factory.CreateUserAsync("grant-unconfirmed@example.com", confirmed: false);
+        await factory.WithDbAsync(db => db.Users.Where(u => u.Id == locked.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEnd, DateTimeOffset.UtcNow.AddHours(1))));
+        await factory.WithDbAsync(db => db.Users.Where(u => u.Id == disabled.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.DisabledAt, DateTimeOffset.UtcNow)));
         var client = factory.CreatePortalClient();
 
         var wrong = await client.PasswordGrantAsync("grant-target@example.com", "wrong password!");
         var unknown = await client.PasswordGrantAsync("nobody-here@example.com");
+        var lockedOut = await client.PasswordGrantAsync("grant-locked@example.com");
+        var disabledAccount = await client.PasswordGrantAsync("grant-disabled@example.com");
+        var unconfirmed = await client.PasswordGrantAsync("grant-unconfirmed@example.com");
 
-        var wrongBody = await wrong.JsonAsync();
-        var unknownBody = await unknown.JsonAsync();
-        Assert.Equal("invalid_grant", wrongBody.GetProperty("error").GetString());
-        Assert.Equal("invalid_grant", unknownBody.GetProperty("error").GetString());
-        Assert.Equal(wrongBody.GetProperty("error_description").GetString(), unknownBody.GetProperty("error_description").GetString());
+        Assert.Equal("invalid_grant", await wrong.ErrorCodeAsync());
+        foreach (var other in new[] { unknown, lockedOut, disabledAccount, unconfirmed })
+        {
+            await SameAnswer.AssertAsync(wrong, other);
+        }
+        Assert.False(await factory.WithDbAsync(db => db.UserSessions.AnyAsync(s => s.UserId == target.Id)));
     }
 
     [Fact]
@@ -103,17 +112,19 @@ public sealed class TokenEndpointTests(DefaultPortal factory) : IClassFixture<De
 
         var withoutOtp = await client.PasswordGrantAsync("api-2fa@example.com");
         var wrongOtp = await client.PasswordGrantAsync("api-2fa@example.com", otp: "000000");
-        var rightOtp = await client.PasswordGrantAsync("api-2fa@example.com", otp: Totp.Code(setup.SharedKey));
+        var code = Totp.Code(setup.SharedKey);
+        var rightOtp = await client.PasswordGrantAsync("api-2fa@example.com", otp: code);
+        // The same code again, still inside its validity window: refused (no replay), also written another way.
+        var replay = await client.PasswordGrantAsync("api-2fa@example.com", otp: code);
+        var respelled = await client.PasswordGrantAsync("api-2fa@example.com", otp: $"{code[..3]} {code[3..]}");
 
         Assert.Equal("mfa_required", await withoutOtp.ErrorCodeAsync());
         Assert.Equal("invalid_grant", await wrongOtp.ErrorCodeAsync());
         Assert.Equal(HttpStatusCode.OK, rightOtp.StatusCode);
-        // The same code again, still inside its 30-second window: refused (no replay).
-        var replay = await client.PasswordGrantAsync("api-2fa@example.com", otp: Totp.Code(setup.SharedKey));
-        if (Totp.Code(setup.SharedKey) == Totp.Code(setup.SharedKey, DateTimeOffset.UtcNow.AddSeconds(-1)))
-        {
-            Assert.Equal("invalid_grant", await replay.ErrorCodeAsync());
-        }
+        Assert.Equal("invalid_grant", await replay.ErrorCodeAsync());
+        Assert.Equal("invalid_grant", await respelled.ErrorCodeAsync());
+        var failures = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.TargetId == user.Id && e.Action == AuditActions.SignInFailed).Select(e => e.Details!).ToListAsync());
+        Assert.Equal(3, failures.Count(d => d.Contains("bad_totp", StringComparison.Ordinal)));
     }
 
     [Fact]

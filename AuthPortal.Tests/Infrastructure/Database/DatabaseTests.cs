@@ -14,8 +14,9 @@ public sealed class DatabaseTests(DefaultPortal factory) : IClassFixture<Default
     {
         var (journal, timeout) = await factory.WithDbAsync(async db =>
         {
+            // Opened the way EF Core opens every connection the app uses, so its connection interceptor runs.
+            await db.Database.OpenConnectionAsync();
             var connection = db.Database.GetDbConnection();
-            await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA journal_mode;";
             var journalMode = (string)(await command.ExecuteScalarAsync())!;

@@ -1,4 +1,5 @@
 using System.Text;
+using AuthPortal.Components.Shared;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;

@@ -36,7 +36,7 @@ public static class PortalInitializer
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
         await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
         // Create (or rotate) the token signing key now, so the JWKS and bearer validation are ready at once.
-        await services.GetRequiredService<SigningKeys>().RefreshAsync(cancellationToken);
+        await services.GetRequiredService<SigningKeyRing>().RefreshAsync(cancellationToken);
 
         var db = services.GetRequiredService<AppDbContext>();
         if (await SystemRoles.AdministratorExistsAsync(db, cancellationToken))

@@ -18,14 +18,14 @@ public static class AccessTokenValidation
     public static IServiceCollection AddAccessTokens(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TokenSettings.From(configuration));
-        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<RefreshGrant>();
         services.AddScoped<PasswordGrant>();
         services.AddSingleton<TokenEndpointLimiter>();
         services.AddAuthentication().AddJwtBearer(Scheme);
         services.AddOptions<JwtBearerOptions>(Scheme)
-            .Configure<SigningKeys, TokenSettings, IOptions<JwtOptions>, TimeProvider>((bearer, keys, settings, jwt, time) =>
+            .Configure<SigningKeyRing, TokenSettings, IOptions<JwtOptions>, TimeProvider>((bearer, keys, settings, jwt, time) =>
             {
                 bearer.MapInboundClaims = false;
                 bearer.RequireHttpsMetadata = false;

@@ -14,7 +14,7 @@ public sealed record IssuedTokens(string AccessToken, int ExpiresIn, string? Ref
 /// Issues ES256 access tokens (RFC 9068 <c>at+jwt</c>) and makes opaque, rotating refresh tokens. It writes
 /// nothing: a grant stores the refresh token row in the transaction that also stores the rest of its work.
 /// </summary>
-public sealed class TokenIssuer(SigningKeys keys, TimeProvider time, IOptions<JwtOptions> options, TokenSettings settings)
+public sealed class TokenIssuer(SigningKeyRing keys, TimeProvider time, IOptions<JwtOptions> options, TokenSettings settings)
 {
     private static readonly JsonWebTokenHandler Handler = new();
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AuthPortal.Features.Roles;
+using AuthPortal.Features.Sessions;
 
 namespace AuthPortal.Features.Tokens;
 
@@ -9,7 +10,7 @@ public static class WellKnownApi
     public static IEndpointRouteBuilder MapWellKnownApi(this IEndpointRouteBuilder app)
     {
         var wellKnown = app.MapGroup("/.well-known").WithTags("Discovery").AllowAnonymous();
-        wellKnown.MapGet("/jwks.json", async (SigningKeys keys, HttpContext context) =>
+        wellKnown.MapGet("/jwks.json", async (SigningKeyRing keys, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "public, max-age=300";
             var published = await keys.GetPublishedAsync(context.RequestAborted);
@@ -28,7 +29,7 @@ public static class WellKnownApi
             ["id_token_signing_alg_values_supported"] = new[] { "ES256" },
             ["token_endpoint_auth_signing_alg_values_supported"] = new[] { "ES256" },
             ["scopes_supported"] = Permissions.System.Select(p => p.Name).ToArray(),
-            ["claims_supported"] = new[] { "sub", "sid", "scope", "iss", "aud", "exp", "iat", "jti" },
+            ["claims_supported"] = new[] { SessionClaims.Subject, SessionClaims.SessionId, SessionClaims.Scope, "iss", "aud", "exp", "iat", "jti" },
         })).WithSummary("Discovery document (issuer, JWKS, endpoints)");
         return app;
     }

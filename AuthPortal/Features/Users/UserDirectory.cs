@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Infrastructure.Api;
 using Microsoft.EntityFrameworkCore;
 
 namespace AuthPortal.Features.Users;
@@ -6,19 +7,14 @@ namespace AuthPortal.Features.Users;
 public sealed record UserRow(string Id, string Email, string DisplayName, bool EmailConfirmed, DateTimeOffset CreatedAt,
     DateTimeOffset? LastSignInAt, bool IsLockedOut, bool IsDisabled);
 
-public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
-
 public enum UserSort { Email, DisplayName, CreatedAt, LastSignInAt }
 
 /// <summary>Server-side paging, search and sorting over users, for the admin list and (later) the API.</summary>
 public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time)
 {
-    public const int MaxPageSize = 200;
-
-    public async Task<PagedResult<UserRow>> SearchAsync(string? search, int page, int pageSize, UserSort sort, bool descending, CancellationToken cancellationToken = default)
+    public async Task<Paged<UserRow>> SearchAsync(string? search, int page, int pageSize, UserSort sort, bool descending, CancellationToken cancellationToken = default)
     {
-        page = Math.Max(1, page);
-        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        (page, pageSize) = Paged<UserRow>.Clamp(page, pageSize);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
         var query = db.Users.AsNoTracking();
@@ -45,6 +41,6 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, Tim
             .ToListAsync(cancellationToken);
         var items = rows.Select(u => new UserRow(u.Id, u.Email ?? "", u.DisplayName, u.EmailConfirmed, u.CreatedAt, u.LastSignInAt,
             u.LockoutEnd is { } end && end > now, u.DisabledAt is not null)).ToList();
-        return new PagedResult<UserRow>(items, page, pageSize, total);
+        return new Paged<UserRow>(items, page, pageSize, total);
     }
 }

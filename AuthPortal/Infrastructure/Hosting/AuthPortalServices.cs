@@ -1,6 +1,7 @@
 using System.Net;
 using AuthPortal.Components.Account;
 using AuthPortal.Components.Layout;
+using AuthPortal.Components.Shared;
 using AuthPortal.Data;
 using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;

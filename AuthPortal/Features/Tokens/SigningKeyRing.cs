@@ -15,7 +15,7 @@ namespace AuthPortal.Features.Tokens;
 /// <see cref="RotateAfter"/> old a new key is created and published; it starts signing a day later, and the
 /// old one stays in the JWKS until every token it signed has expired.
 /// </summary>
-public sealed class SigningKeys(IDbContextFactory<AppDbContext> dbFactory, IDataProtectionProvider dataProtection, TimeProvider time, IOptions<JwtOptions> jwt)
+public sealed class SigningKeyRing(IDbContextFactory<AppDbContext> dbFactory, IDataProtectionProvider dataProtection, TimeProvider time, IOptions<JwtOptions> jwt)
 {
     public static readonly TimeSpan RotateAfter = TimeSpan.FromDays(30);
 

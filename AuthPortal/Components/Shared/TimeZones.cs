@@ -1,4 +1,4 @@
-namespace AuthPortal.Features.Account;
+namespace AuthPortal.Components.Shared;
 
 /// <summary>IANA time zones the machine knows, and date formatting in a person's own zone.</summary>
 public static class TimeZones

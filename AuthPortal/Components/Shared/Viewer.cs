@@ -3,7 +3,7 @@ using AuthPortal.Data;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.EntityFrameworkCore;
 
-namespace AuthPortal.Features.Account;
+namespace AuthPortal.Components.Shared;
 
 /// <summary>
 /// The signed-in person as the UI shows them: display name (app bar) and time zone (every date).
@@ -37,7 +37,7 @@ public sealed class Viewer(AuthenticationStateProvider authentication, IDbContex
         var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
         var stored = userId is null ? null : await LoadStoredAsync(userId);
         var profile = (
-            stored?.DisplayName ?? principal.FindFirstValue("display_name") ?? principal.Identity?.Name ?? "",
+            stored?.DisplayName ?? principal.Identity?.Name ?? "",
             stored?.TimeZone ?? "UTC");
         _profile = profile;
         return profile;

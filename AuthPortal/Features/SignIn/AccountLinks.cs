@@ -2,12 +2,11 @@ using System.Text;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
-using AuthPortal.Features.SignIn;
 using AuthPortal.Infrastructure.Email;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace AuthPortal.Features.Account;
+namespace AuthPortal.Features.SignIn;
 
 /// <summary>
 /// The emailed-link flows: resend confirmation, forgot/reset password and change email.

@@ -1,0 +1,50 @@
+namespace AuthPortal.Tests.Features.Tokens;
+
+public sealed class TokenScopeTests
+{
+    private static readonly IReadOnlySet<string> Held = new HashSet<string> { Permissions.UsersRead, Permissions.AuditRead };
+
+    [Fact]
+    public void ParsingSortsDropsRepeatsAndExtraSpaces()
+    {
+        var scope = TokenScope.Parse("  users.read   audit.read users.read ");
+
+        Assert.Equal([Permissions.AuditRead, Permissions.UsersRead], scope.Names);
+        Assert.Equal("audit.read users.read", scope.ToString());
+        Assert.Equal(scope.ToString(), TokenScope.Parse(scope.ToString()).ToString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void NoScopeIsEmpty(string? value) => Assert.True(TokenScope.Parse(value).IsEmpty);
+
+    [Fact]
+    public void NamesThatAreNotPermissionsAreUnknown() =>
+        Assert.Equal(["admin", "users.*"], TokenScope.Parse("users.read admin users.*").Unknown);
+
+    [Fact]
+    public void AGrantWithoutARequestedScopeGetsEverythingTheUserHolds() =>
+        Assert.Equal("audit.read users.read", TokenScope.Parse(null).Grant(Held).ToString());
+
+    [Fact]
+    public void AGrantNarrowsToWhatTheUserHoldsAndNeverWidens() =>
+        Assert.Equal("users.read", TokenScope.Parse("users.read users.write").Grant(Held).ToString());
+
+    [Fact]
+    public void ACookieIsNotNarrowedButAnEmptyTokenScopeAllowsNothing()
+    {
+        Assert.Equal(Held, TokenScope.Effective(scopeClaim: null, Held));
+        Assert.Empty(TokenScope.Effective(scopeClaim: "", Held));
+    }
+
+    [Fact]
+    public void ATokensPermissionsAreItsScopeIntersectedWithWhatTheUserHoldsNow()
+    {
+        // The token was granted users.write when the user held it; they no longer do.
+        var effective = TokenScope.Effective("users.read users.write", Held);
+
+        Assert.Equal([Permissions.UsersRead], effective);
+    }
+}
