@@ -35,4 +35,28 @@ public sealed class SessionCookieTests(DefaultPortal factory) : IClassFixture<De
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/api/me", token)).StatusCode);
     }
+
+    [Fact]
+    public async Task APageRequestWithAnEndedSessionGoesToALoginPageThatSaysWhyAndComesBack()
+    {
+        var user = await factory.CreateUserAsync("ended-page@example.com");
+        var client = factory.CreatePortalClient();
+        await client.SignInAsync("ended-page@example.com");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/sessions")).StatusCode);
+        await factory.Services.GetRequiredService<SessionStore>().RevokeAllAsync(user.Id, new Revocation(RevocationReasons.RevokedByAdmin, null));
+
+        var page = await client.GetAsync("/sessions");
+
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        var target = page.LocalRedirect();
+        Assert.StartsWith(AccountRoutes.Login + "?", target);
+        Assert.Contains("sessionEnded=1", target);
+        Assert.Contains("ReturnUrl=%2Fsessions", target);
+        Assert.Contains("Your session ended", await (await client.GetAsync(target)).TextAsync());
+
+        // Someone who was never signed in is just asked to sign in.
+        var stranger = await factory.CreatePortalClient().GetAsync("/sessions");
+        Assert.Equal(HttpStatusCode.Redirect, stranger.StatusCode);
+        Assert.DoesNotContain("sessionEnded", stranger.LocalRedirect());
+    }
 }

@@ -7,7 +7,9 @@ namespace AuthPortal.Infrastructure.Api;
 /// <summary>Example requests and answers in the OpenAPI document, for the calls a script makes first.</summary>
 internal static class OpenApiExamples
 {
-    private static readonly Dictionary<string, (JsonNode? Request, Dictionary<string, JsonNode> Responses)> ByRoute = new()
+    // Read-only once built: a static must not be state.
+    private static readonly IReadOnlyDictionary<string, (JsonNode? Request, Dictionary<string, JsonNode> Responses)> ByRoute =
+        new Dictionary<string, (JsonNode? Request, Dictionary<string, JsonNode> Responses)>
     {
         ["POST api/auth/token"] = (
             JsonNode.Parse("""{"grant_type":"password","username":"ada@example.com","password":"correct horse battery staple","scope":"users.read"}"""),
