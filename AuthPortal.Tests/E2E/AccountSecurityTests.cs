@@ -79,25 +79,4 @@ public sealed class AccountSecurityTests
         await new Shell(page).WaitUntilInteractiveAsync();
         await Assertions.Expect(page.GetByText("Welcome, Administrator")).ToBeVisibleAsync();
     }
-
-    [Fact]
-    public async Task ProfileChangesAreSavedWithASnackbar()
-    {
-        await using var portal = await BrowserPortal.StartAsync(WithAdministrator);
-        var page = await portal.NewPageAsync();
-        await new LoginPage(page).OpenAsync();
-        await new LoginPage(page).SignInAsync("ops@example.com", Accounts.Password);
-        await new Shell(page).WaitUntilInteractiveAsync();
-
-        await page.GotoAsync("/profile");
-        await new Shell(page).WaitUntilInteractiveAsync();
-        var name = page.Locator("[data-testid=display-name] input, input[data-testid=display-name]").First;
-        await name.FillAsync("Olga Operator");
-        await page.ClickAsync("[data-testid=save-profile]");
-        await Assertions.Expect(page.GetByText("Profile saved.")).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("[data-testid=profile-avatar]")).ToHaveTextAsync("OO");
-        // The app bar follows at once, without signing in again.
-        await Assertions.Expect(page.Locator("[data-testid=user-menu-button]")).ToContainTextAsync("OO");
-        await BrowserPortal.ScreenshotForDocsAsync(page, "profile");
-    }
 }

@@ -41,18 +41,23 @@ public sealed class BrowserPortal : IAsyncDisposable
 
     public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
-    public async Task<IPage> NewPageAsync(bool darkMode = false)
+    /// <summary>A page in a new browser context (its own cookies), optionally signed in from a saved storage state.</summary>
+    public async Task<IPage> NewPageAsync(bool darkMode = false, string? storageState = null, ViewportSize? viewport = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl,
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 800 },
+            StorageState = storageState,
         });
         if (darkMode)
         {
             await context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = "ap-theme", Value = "dark", Url = BaseUrl }]);
         }
-        context.SetDefaultTimeout(15_000);
+        // An upper bound, not a wait: every step waits for what it means (a URL, a locator). A cold machine (a
+        // browser just installed, nothing JIT-compiled yet) needs more headroom than a warm one.
+        context.SetDefaultTimeout(30_000);
+        context.SetDefaultNavigationTimeout(30_000);
         var page = await context.NewPageAsync();
         page.Console += (_, message) => { if (message.Type is "error" or "warning") { ConsoleErrors.Add(message.Text); } };
         page.PageError += (_, error) => ConsoleErrors.Add(error);

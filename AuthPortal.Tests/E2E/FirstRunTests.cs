@@ -70,23 +70,4 @@ public sealed class FirstRunTests
         await page.GotoAsync("/admin/users");
         await Assertions.Expect(page.GetByText("Access denied")).ToBeVisibleAsync();
     }
-
-    [Fact]
-    public async Task ShellWorksOnAPhoneSizedScreen()
-    {
-        await using var portal = await BrowserPortal.StartAsync(PortalSettings.WithAdministrator("ops@example.com"));
-        var page = await portal.NewPageAsync();
-        await page.SetViewportSizeAsync(390, 844);
-
-        await new LoginPage(page).OpenAsync();
-        await new LoginPage(page).SignInAsync("ops@example.com", Accounts.Password);
-        var shell = new Shell(page);
-        await shell.WaitUntilInteractiveAsync();
-
-        // On a phone the drawer starts closed and opens from the menu button.
-        await Assertions.Expect(shell.AdminNavigation).Not.ToBeInViewportAsync();
-        await page.ClickAsync("[aria-label='Toggle navigation']");
-        await Assertions.Expect(shell.AdminNavigation).ToBeInViewportAsync();
-        await BrowserPortal.ScreenshotForDocsAsync(page, "phone-navigation");
-    }
 }

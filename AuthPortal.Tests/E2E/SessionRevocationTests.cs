@@ -25,18 +25,26 @@ public sealed class SessionRevocationTests
         await Assertions.Expect(pageA.Locator("[data-testid=current-session]")).ToHaveCountAsync(1);
         await BrowserPortal.ScreenshotForDocsAsync(pageA, "sessions");
 
+        // B is reading its profile when A signs it out.
+        await pageB.GotoAsync("/profile");
+        await new Shell(pageB).WaitUntilInteractiveAsync();
         await pageA.ClickAsync("[data-testid=revoke-others]");
         await pageA.GetByRole(AriaRole.Button, new() { Name = "Sign them out" }).ClickAsync();
         var clock = Stopwatch.StartNew();
 
-        // B does nothing: its live circuit is told, and it lands on the login page by itself.
-        await pageB.WaitForURLAsync("**/Account/Login?sessionEnded=1**", new() { Timeout = 2000 });
+        // B does nothing: its live circuit is told, and it lands on the login page by itself, once, remembering where it was.
+        await pageB.WaitForURLAsync("**/Account/Login?sessionEnded=1&returnUrl=%2Fprofile", new() { Timeout = 2000 });
         clock.Stop();
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         await Assertions.Expect(pageB.Locator("[data-testid=status-message]")).ToContainTextAsync("Your session ended");
-
         // A is untouched and now lists one session.
         await Assertions.Expect(pageA.Locator("[data-testid=session-list] tbody tr")).ToHaveCountAsync(1);
+
+        // Signing in again goes back to the page the session ended on.
+        await new LoginPage(pageB).SignInAsync("ops@example.com", Accounts.Password);
+        await pageB.WaitForURLAsync("**/profile");
+        await new Shell(pageB).WaitUntilInteractiveAsync();
+
         await pageA.ReloadAsync();
         await new Shell(pageA).WaitUntilInteractiveAsync();
         Assert.Contains("/sessions", pageA.Url);
@@ -68,6 +76,6 @@ public sealed class SessionRevocationTests
 
         await Assertions.Expect(admin.GetByText("All sessions revoked.")).ToBeVisibleAsync();
         await Assertions.Expect(admin.Locator("[data-testid=no-sessions]")).ToBeVisibleAsync();
-        await memberPage.WaitForURLAsync("**/Account/Login?sessionEnded=1**", new() { Timeout = 2000 });
+        await memberPage.WaitForURLAsync("**/Account/Login?sessionEnded=1&returnUrl=%2F", new() { Timeout = 2000 });
     }
 }

@@ -1,0 +1,70 @@
+using Microsoft.Playwright;
+
+namespace AuthPortal.Tests.E2E;
+
+/// <summary>
+/// One portal and one sign-in for tests that only need a signed-in administrator: the sign-in happens once and
+/// its storage state (the cookie) opens every test's fresh browser context.
+/// </summary>
+public sealed class SignedInBrowser : IAsyncLifetime
+{
+    public const string Email = "ops@example.com";
+
+    private string _storageState = "";
+
+    public BrowserPortal Portal { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        Portal = await BrowserPortal.StartAsync(PortalSettings.WithAdministrator(Email));
+        var page = await Portal.NewPageAsync();
+        await new LoginPage(page).OpenAsync();
+        await new LoginPage(page).SignInAsync(Email, Accounts.Password);
+        await new Shell(page).WaitUntilInteractiveAsync();
+        _storageState = await page.Context.StorageStateAsync();
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A new browser context that is already signed in, on <paramref name="path"/>, with a live circuit.</summary>
+    public async Task<IPage> OpenAsync(string path, int width = 1280, int height = 800)
+    {
+        var page = await Portal.NewPageAsync(storageState: _storageState, viewport: new ViewportSize { Width = width, Height = height });
+        await page.GotoAsync(path);
+        await new Shell(page).WaitUntilInteractiveAsync();
+        return page;
+    }
+
+    public async Task DisposeAsync() => await Portal.DisposeAsync();
+}
+
+[Trait("Category", "E2E")]
+public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<SignedInBrowser>
+{
+    [Fact]
+    public async Task ShellWorksOnAPhoneSizedScreen()
+    {
+        var page = await browser.OpenAsync("/", width: 390, height: 844);
+        var shell = new Shell(page);
+
+        // On a phone the drawer starts closed and opens from the menu button.
+        await Assertions.Expect(shell.AdminNavigation).Not.ToBeInViewportAsync();
+        await page.ClickAsync("[aria-label='Toggle navigation']");
+        await Assertions.Expect(shell.AdminNavigation).ToBeInViewportAsync();
+        await BrowserPortal.ScreenshotForDocsAsync(page, "phone-navigation");
+    }
+
+    [Fact]
+    public async Task ProfileChangesAreSavedWithASnackbar()
+    {
+        var page = await browser.OpenAsync("/profile");
+
+        var name = page.Locator("[data-testid=display-name] input, input[data-testid=display-name]").First;
+        await name.FillAsync("Olga Operator");
+        await page.ClickAsync("[data-testid=save-profile]");
+        await Assertions.Expect(page.GetByText("Profile saved.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=profile-avatar]")).ToHaveTextAsync("OO");
+        // The app bar follows at once, without signing in again.
+        await Assertions.Expect(page.Locator("[data-testid=user-menu-button]")).ToContainTextAsync("OO");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "profile");
+    }
+}
