@@ -127,6 +127,13 @@ public sealed class DefaultPortal() : PortalFactory(null, PortalSettings.WithAdm
     public const string AdminEmail = "admin@portal.test";
 }
 
+/// <summary>A portal like <see cref="DefaultPortal"/> on a clock the tests of one class move (TimeProvider): no sleeping.</summary>
+public sealed class ClockPortal : PortalFactory
+{
+    public ClockPortal() : base(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail)) =>
+        Clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+}
+
 public sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, lines);

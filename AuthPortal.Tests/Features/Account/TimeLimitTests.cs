@@ -1,30 +1,18 @@
 namespace AuthPortal.Tests.Features.Account;
 
 /// <summary>Links that expire and the recent-sign-in window, on a clock the test moves (TimeProvider).</summary>
-public sealed class TimeLimitTests : IClassFixture<TimeLimitTests.Fixture>
+public sealed class TimeLimitTests(ClockPortal factory) : IClassFixture<ClockPortal>
 {
-    public sealed class Fixture : PortalFactory
-    {
-        public Fixture() : base(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail))
-        {
-            Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        }
-    }
-
-    private readonly Fixture _factory;
-
-    public TimeLimitTests(Fixture factory) => _factory = factory;
-
     [Fact]
     public async Task AnExpiredResetLinkIsRefused()
     {
-        await _factory.CreateUserAsync("slow-reader@example.com");
-        var client = _factory.CreatePortalClient();
+        await factory.CreateUserAsync("slow-reader@example.com");
+        var client = factory.CreatePortalClient();
         await client.SubmitAsync("/Account/ForgotPassword", "forgot-password", new Dictionary<string, string> { ["Input.Email"] = "slow-reader@example.com" });
-        var link = new Uri(_factory.Mailbox.LinkIn("slow-reader@example.com", "Reset your password")).PathAndQuery;
+        var link = new Uri(factory.Mailbox.LinkIn("slow-reader@example.com", "Reset your password")).PathAndQuery;
         Assert.DoesNotContain("does not work", await (await client.GetAsync(link)).TextAsync());
 
-        _factory.Clock!.Advance(ExpiringLinkTokenProvider.LifetimeFor("ResetPassword") + TimeSpan.FromMinutes(1));
+        factory.Clock!.Advance(ExpiringLinkTokenProvider.LifetimeFor("ResetPassword") + TimeSpan.FromMinutes(1));
 
         Assert.Contains("This link does not work any more", await (await client.GetAsync(link)).TextAsync());
         Assert.DoesNotContain("reset-password", await (await client.GetAsync(link)).Content.ReadAsStringAsync());
@@ -34,19 +22,19 @@ public sealed class TimeLimitTests : IClassFixture<TimeLimitTests.Fixture>
     [Fact]
     public async Task AnExpiredConfirmationLinkIsRefusedAndANewOneWorks()
     {
-        var client = _factory.CreatePortalClient();
+        var client = factory.CreatePortalClient();
         await client.SubmitAsync("/Account/Register", "register", new Dictionary<string, string>
         {
             ["Input.Email"] = "late@example.com", ["Input.DisplayName"] = "Late Comer",
             ["Input.Password"] = Accounts.Password, ["Input.ConfirmPassword"] = Accounts.Password,
         });
-        var link = new Uri(_factory.Mailbox.LinkIn("late@example.com", "Confirm your email")).PathAndQuery;
+        var link = new Uri(factory.Mailbox.LinkIn("late@example.com", "Confirm your email")).PathAndQuery;
 
-        _factory.Clock!.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        factory.Clock!.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
 
         Assert.Contains("This link does not work", await (await client.GetAsync(link)).TextAsync());
         await client.SubmitAsync("/Account/ResendEmailConfirmation", "resend-confirmation", new Dictionary<string, string> { ["Input.Email"] = "late@example.com" });
-        var fresh = new Uri(_factory.Mailbox.LinkIn("late@example.com", "Confirm your email")).PathAndQuery;
+        var fresh = new Uri(factory.Mailbox.LinkIn("late@example.com", "Confirm your email")).PathAndQuery;
         Assert.NotEqual(link, fresh);
         Assert.Contains("Email confirmed", await (await client.GetAsync(fresh)).TextAsync());
     }
@@ -54,12 +42,12 @@ public sealed class TimeLimitTests : IClassFixture<TimeLimitTests.Fixture>
     [Fact]
     public async Task SensitivePagesNeedASignInFromTheLastTenMinutes()
     {
-        await _factory.CreateUserAsync("sensitive@example.com");
-        var client = _factory.CreatePortalClient();
+        await factory.CreateUserAsync("sensitive@example.com");
+        var client = factory.CreatePortalClient();
         await client.SignInAsync("sensitive@example.com");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/Account/Passkeys/Add")).StatusCode);
 
-        _factory.Clock!.Advance(TimeSpan.FromMinutes(11));
+        factory.Clock!.Advance(TimeSpan.FromMinutes(11));
 
         var stale = await client.GetAsync("/Account/Passkeys/Add");
         Assert.Equal(HttpStatusCode.Redirect, stale.StatusCode);

@@ -1,25 +1,13 @@
 namespace AuthPortal.Tests.Features.SignIn;
 
 /// <summary>The second step of a sign-in, on a clock the test moves (codes change every 30 seconds).</summary>
-public sealed class TwoFactorSignInTests : IClassFixture<TwoFactorSignInTests.Fixture>
+public sealed class TwoFactorSignInTests(ClockPortal factory) : IClassFixture<ClockPortal>
 {
-    public sealed class Fixture : PortalFactory
-    {
-        public Fixture() : base(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail))
-        {
-            Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        }
-    }
-
-    private readonly Fixture _factory;
-
-    public TwoFactorSignInTests(Fixture factory) => _factory = factory;
-
     [Fact]
     public async Task TwoFactorEnrolmentThenSignInWithATotpCode()
     {
-        var user = await _factory.CreateUserAsync("two-factor@example.com");
-        var self = _factory.Services.GetRequiredService<SelfService>();
+        var user = await factory.CreateUserAsync("two-factor@example.com");
+        var self = factory.Services.GetRequiredService<SelfService>();
         var setup = await self.BeginAuthenticatorSetupAsync(user.Id);
         Assert.StartsWith("data:image/png;base64,", setup.QrCodeDataUri);
         Assert.Contains("otpauth://totp/AuthPortal%3Atwo-factor%40example.com?secret=", setup.Uri);
@@ -31,7 +19,7 @@ public sealed class TwoFactorSignInTests : IClassFixture<TwoFactorSignInTests.Fi
         var (codes, _) = await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey));
         Assert.Equal(10, codes!.Count);
 
-        var client = _factory.CreatePortalClient();
+        var client = factory.CreatePortalClient();
         var password = await client.SignInAsync("two-factor@example.com");
         Assert.Equal(HttpStatusCode.Redirect, password.StatusCode);
         Assert.StartsWith("/Account/LoginWith2fa", password.LocalRedirect());
@@ -46,29 +34,29 @@ public sealed class TwoFactorSignInTests : IClassFixture<TwoFactorSignInTests.Fi
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
 
         // Someone who saw that code cannot reuse it, even within its 30-second window.
-        var thief = _factory.CreatePortalClient();
+        var thief = factory.CreatePortalClient();
         var thiefPassword = await thief.SignInAsync("two-factor@example.com");
         var replay = await thief.SubmitAsync(thiefPassword.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = code });
         Assert.Contains("That code is not right", await replay.TextAsync());
-        Assert.True(await _factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.TwoFactorEnabled && e.TargetId == user.Id)));
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.TwoFactorEnabled && e.TargetId == user.Id)));
     }
 
     [Fact]
     public async Task ARecoveryCodeSignsInOnce()
     {
-        var user = await _factory.CreateUserAsync("recovery@example.com");
-        var self = _factory.Services.GetRequiredService<SelfService>();
+        var user = await factory.CreateUserAsync("recovery@example.com");
+        var self = factory.Services.GetRequiredService<SelfService>();
         var setup = await self.BeginAuthenticatorSetupAsync(user.Id);
         var (codes, _) = await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey));
         var code = codes![0];
 
-        var first = _factory.CreatePortalClient();
+        var first = factory.CreatePortalClient();
         await first.SignInAsync("recovery@example.com");
         var used = await first.SubmitAsync("/Account/LoginWithRecoveryCode", "login-recovery", new Dictionary<string, string> { ["Input.RecoveryCode"] = code });
         Assert.Equal(HttpStatusCode.Redirect, used.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/")).StatusCode);
 
-        var second = _factory.CreatePortalClient();
+        var second = factory.CreatePortalClient();
         await second.SignInAsync("recovery@example.com");
         var reused = await second.SubmitAsync("/Account/LoginWithRecoveryCode", "login-recovery", new Dictionary<string, string> { ["Input.RecoveryCode"] = code });
         Assert.Contains("not valid or was already used", await reused.TextAsync());
@@ -78,7 +66,7 @@ public sealed class TwoFactorSignInTests : IClassFixture<TwoFactorSignInTests.Fi
     [Fact]
     public async Task TheTwoFactorPageWithoutAPasswordStepGoesBackToSignIn()
     {
-        var response = await _factory.CreatePortalClient().GetAsync("/Account/LoginWith2fa");
+        var response = await factory.CreatePortalClient().GetAsync("/Account/LoginWith2fa");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/Account/Login", response.LocalRedirect());

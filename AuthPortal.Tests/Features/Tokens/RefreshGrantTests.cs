@@ -39,35 +39,23 @@ public sealed class RefreshGrantTests(DefaultPortal factory) : IClassFixture<Def
 }
 
 /// <summary>Rotation's grace window against reuse, on a clock the test moves: no sleeping.</summary>
-public sealed class RefreshReuseTests : IClassFixture<RefreshReuseTests.Fixture>
+public sealed class RefreshReuseTests(ClockPortal factory) : IClassFixture<ClockPortal>
 {
-    public sealed class Fixture : PortalFactory
-    {
-        public Fixture() : base(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail))
-        {
-            Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        }
-    }
-
-    private readonly Fixture _factory;
-
-    public RefreshReuseTests(Fixture factory) => _factory = factory;
-
     private static string SessionOf(ApiClient.Tokens tokens) => new JsonWebToken(tokens.AccessToken).GetClaim("sid").Value;
 
     private Task<string?> RevokedReasonAsync(string sessionId) =>
-        _factory.WithDbAsync(db => db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.RevokedReason).SingleAsync());
+        factory.WithDbAsync(db => db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.RevokedReason).SingleAsync());
 
     [Fact]
     public async Task ASecondUseInsideTheGraceIsRefusedButTheWinnersTokensKeepWorking()
     {
-        await _factory.CreateUserAsync("grace@example.com");
-        var client = _factory.CreatePortalClient();
+        await factory.CreateUserAsync("grace@example.com");
+        var client = factory.CreatePortalClient();
         var first = await client.GetTokensAsync("grace@example.com");
         var second = await (await client.RefreshGrantAsync(first.RefreshToken)).TokensAsync();
 
         // A retry of the same request a moment later (a client that lost the first answer): not a theft.
-        _factory.Clock!.Advance(RefreshGrant.ConcurrentUseGrace - TimeSpan.FromMilliseconds(500));
+        factory.Clock!.Advance(RefreshGrant.ConcurrentUseGrace - TimeSpan.FromMilliseconds(500));
         var retry = await client.RefreshGrantAsync(first.RefreshToken);
 
         Assert.Equal("invalid_grant", await retry.ErrorCodeAsync());
@@ -79,8 +67,8 @@ public sealed class RefreshReuseTests : IClassFixture<RefreshReuseTests.Fixture>
     [Fact]
     public async Task ReuseAfterTheGraceRevokesTheWholeSession()
     {
-        await _factory.CreateUserAsync("rotating@example.com");
-        var client = _factory.CreatePortalClient();
+        await factory.CreateUserAsync("rotating@example.com");
+        var client = factory.CreatePortalClient();
         var first = await client.GetTokensAsync("rotating@example.com");
 
         var second = await (await client.RefreshGrantAsync(first.RefreshToken)).TokensAsync();
@@ -90,7 +78,7 @@ public sealed class RefreshReuseTests : IClassFixture<RefreshReuseTests.Fixture>
 
         // The first refresh token again, later than a concurrent retry could be: someone copied it.
         // Everything from this session dies.
-        _factory.Clock!.Advance(RefreshGrant.ConcurrentUseGrace + TimeSpan.FromMilliseconds(1));
+        factory.Clock!.Advance(RefreshGrant.ConcurrentUseGrace + TimeSpan.FromMilliseconds(1));
         var reuse = await client.RefreshGrantAsync(first.RefreshToken);
 
         Assert.Equal("invalid_grant", await reuse.ErrorCodeAsync());

@@ -65,11 +65,7 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, AppDbCont
         }
         if (result != PasswordCheckResult.Succeeded)
         {
-            await recorder.RecordFailureAsync(user, login, result, method);
-        }
-        if (lockedNow)
-        {
-            await recorder.RecordLockedOutAsync(user);
+            await recorder.RecordFailedCheckAsync(user, login, SignInRecorder.ReasonFor(result), method, lockedNow);
         }
         return new PasswordCheck(result, user);
     }

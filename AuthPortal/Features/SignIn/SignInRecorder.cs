@@ -47,6 +47,16 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, TimeProvider
     public Task RecordFailureAsync(AppUser? user, string login, PasswordCheckResult result, string method) =>
         RecordFailureAsync(user, login, ReasonFor(result), method);
 
+    /// <summary>A failed check: <c>signin.failed</c>, then <c>user.locked_out</c> when this failure crossed the limit.</summary>
+    public async Task RecordFailedCheckAsync(AppUser user, string login, string reason, string method, bool lockedNow)
+    {
+        await RecordFailureAsync(user, login, reason, method);
+        if (lockedNow)
+        {
+            await RecordLockedOutAsync(user);
+        }
+    }
+
     public Task RecordFailureAsync(AppUser? user, string login, string reason, string method) =>
         audit.RecordAsync(new AuditRecord(AuditActions.SignInFailed, Succeeded: false)
         {
@@ -66,7 +76,7 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, TimeProvider
             ActorKind = ActorKind.System, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { until = user.LockoutEnd },
         });
 
-    private static string ReasonFor(PasswordCheckResult result) => result switch
+    public static string ReasonFor(PasswordCheckResult result) => result switch
     {
         PasswordCheckResult.UnknownUser => "unknown_user",
         PasswordCheckResult.WrongPassword => "bad_password",

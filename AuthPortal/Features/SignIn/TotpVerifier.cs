@@ -27,11 +27,8 @@ public sealed class TotpVerifier(UserManager<AppUser> userManager, AppDbContext 
         var (result, lockedNow) = await CheckAsync(user, Normalize(code), cancellationToken);
         if (result != TotpCheckResult.Succeeded)
         {
-            await recorder.RecordFailureAsync(user, user.UserName ?? "", result == TotpCheckResult.LockedOut ? "locked_out" : "bad_totp", method);
-        }
-        if (lockedNow)
-        {
-            await recorder.RecordLockedOutAsync(user);
+            var reason = result == TotpCheckResult.LockedOut ? "locked_out" : "bad_totp";
+            await recorder.RecordFailedCheckAsync(user, user.UserName ?? "", reason, method, lockedNow);
         }
         return result;
     }

@@ -1,6 +1,6 @@
 namespace AuthPortal.Tests.Infrastructure.Hosting;
 
-public sealed class HostingTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+public sealed class HealthTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
 {
     [Fact]
     public async Task HealthEndpointsAnswer()
@@ -14,14 +14,5 @@ public sealed class HostingTests(DefaultPortal factory) : IClassFixture<DefaultP
         Assert.Equal("Healthy", await live.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
-    }
-
-    [Fact]
-    public async Task UnknownPageIsA404WithAFriendlyPage()
-    {
-        var response = await factory.CreatePortalClient().GetAsync("/no/such/page");
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("Page not found", await response.TextAsync());
     }
 }
