@@ -34,4 +34,65 @@ public sealed class ApiConventionsTests(DefaultPortal factory) : IClassFixture<D
         Assert.True(me.TryGetProperty("security", out _));
         Assert.Equal(HttpStatusCode.OK, (await factory.CreatePortalClient().GetAsync("/scalar/")).StatusCode);
     }
+
+    [Fact]
+    public async Task EveryApiErrorIsOneProblemDetailsShapeWithATraceId()
+    {
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken;
+
+        var unauthorized = await client.GetAsync("/api/me");
+        var notFound = await client.SendWithTokenAsync(HttpMethod.Delete, "/api/me/sessions/no-such-session", token);
+        var invalid = await client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { displayName = "X", isAdmin = true });
+
+        foreach (var (response, status) in new[] { (unauthorized, 401), (notFound, 404), (invalid, 400) })
+        {
+            Assert.Equal(status, (int)response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var body = await response.JsonAsync();
+            Assert.Equal(status, body.GetProperty("status").GetInt32());
+            Assert.False(string.IsNullOrEmpty(body.GetProperty("title").GetString()));
+            Assert.StartsWith("https://", body.GetProperty("type").GetString());
+            Assert.False(string.IsNullOrEmpty(body.GetProperty("traceId").GetString()));
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"displayName":"Ok","isAdmin":true}""", "isAdmin", "This field is not accepted here.")]
+    [InlineData("""{"displayName":42}""", "displayName", "This value is not valid JSON of the expected type.")]
+    [InlineData("""["displayName"]""", "body", "This value is not valid JSON of the expected type.")]
+    [InlineData("""{"displayName":""", "displayName", "This value is not valid JSON of the expected type.")]
+    public async Task AStrictBodyNamesTheFieldThatWasWrongAndChangesNothing(string json, string field, string message)
+    {
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken;
+        var request = new HttpRequestMessage(HttpMethod.Patch, "/api/me") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(message, (await response.JsonAsync()).GetProperty("errors").GetProperty(field)[0].GetString());
+        Assert.Equal("Administrator", await factory.WithDbAsync(db => db.Users.Where(u => u.Email == DefaultPortal.AdminEmail).Select(u => u.DisplayName).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task OnlyTheAnonymousAuthEndpointsGoWithoutABearerToken()
+    {
+        var document = await (await factory.CreatePortalClient().GetAsync("/openapi/v1.json")).JsonAsync();
+        var anonymous = new List<string>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => !o.Value.TryGetProperty("security", out _)))
+            {
+                anonymous.Add($"{operation.Name.ToUpperInvariant()} {path.Name}");
+            }
+        }
+        Assert.Equal(["POST /api/auth/register", "POST /api/auth/revoke", "POST /api/auth/token"], anonymous.Where(a => a.Contains(" /api/", StringComparison.Ordinal)).Order());
+
+        // And the group really is bearer-only: a browser's cookie does not open the rest.
+        var browser = factory.CreatePortalClient();
+        await browser.SignInAsync(DefaultPortal.AdminEmail);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/me/sessions")).StatusCode);
+    }
 }
