@@ -164,6 +164,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        // Not TotpVerifier: this is not a sign-in but proof that the new key works, so a typo here must not count
+        // toward lockout, and the person is already signed in.
         if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
         {
             return (null, "That code is not right. Enter the current 6-digit code from your app.");

@@ -16,6 +16,12 @@ public static class AccountRoutes
     public const string ConfirmEmail = "/Account/ConfirmEmail";
     public const string ConfirmEmailChange = "/Account/ConfirmEmailChange";
     public const string ResetPassword = "/Account/ResetPassword";
+    public const string ForgotPassword = "/Account/ForgotPassword";
+    public const string ResendEmailConfirmation = "/Account/ResendEmailConfirmation";
+    public const string RegisterConfirmation = "/Account/RegisterConfirmation";
+    public const string PersonalData = "/Account/PersonalData";
+    public const string DeleteAccount = "/Account/DeleteAccount";
+    public const string AddPasskey = "/Account/Passkeys/Add";
 
     /// <summary>The login page, saying the session ended when <paramref name="sessionEnded"/>, and coming back to <paramref name="returnUrl"/>.</summary>
     public static string LoginUrl(string? returnUrl, bool sessionEnded = false)
