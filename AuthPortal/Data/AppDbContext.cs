@@ -12,6 +12,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ProtectedSecret> ProtectedSecrets => Set<ProtectedSecret>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -21,6 +21,15 @@ internal sealed class AppRoleConfiguration : IEntityTypeConfiguration<AppRole>
     }
 }
 
+internal sealed class ProtectedSecretConfiguration : IEntityTypeConfiguration<ProtectedSecret>
+{
+    public void Configure(EntityTypeBuilder<ProtectedSecret> secret)
+    {
+        secret.HasKey(s => s.Name);
+        secret.Property(s => s.Name).HasMaxLength(64);
+    }
+}
+
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
 {
     public void Configure(EntityTypeBuilder<AuditEvent> audit)

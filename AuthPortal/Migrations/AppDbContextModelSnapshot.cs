@@ -204,6 +204,24 @@ namespace AuthPortal.Migrations
                     b.ToTable("AuditEvents");
                 });
 
+            modelBuilder.Entity("AuthPortal.Data.ProtectedSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedValue")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ProtectedSecrets");
+                });
+
             modelBuilder.Entity("AuthPortal.Data.RefreshToken", b =>
                 {
                     b.Property<string>("Id")

@@ -66,6 +66,7 @@ public sealed class CommandLineTests
     [InlineData("ConnectionStrings__AuthPortal", "Data Source=x.db;Mode=Sideways", "ConnectionStrings:AuthPortal")]
     [InlineData("Database__Provider", "sqlite", "Database:Provider")]
     [InlineData("App__PublicUrl", "id.example.com", "App:PublicUrl")]
+    [InlineData("DataProtection__CertificatePath", "/nonexistent/keyring.pfx", "DataProtection:CertificatePath")]
     public async Task ABadSettingStopsTheAppWithOneMessageNamingTheKey(string variable, string value, string key)
     {
         var database = Path.Combine(TestPaths.NewTempDirectory("badconfig"), "portal.db");

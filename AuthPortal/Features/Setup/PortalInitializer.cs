@@ -3,7 +3,9 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Identity;
 using AuthPortal.Infrastructure.Security;
+using Microsoft.AspNetCore.DataProtection;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -34,6 +36,7 @@ public static class PortalInitializer
         await using var scope = app.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
+        await ProtectStoredSecretsAsync(app, services, logger, cancellationToken);
         await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
         // Create (or rotate) the token signing key now, so the JWKS and bearer validation are ready at once.
         await services.GetRequiredService<SigningKeyRing>().RefreshAsync(cancellationToken);
@@ -70,6 +73,29 @@ public static class PortalInitializer
             logger.LogWarning("No administrator exists yet. Open {SetupUrl} to create the first administrator (the link works once).",
                 $"{address.TrimEnd('/')}/setup?token={token}");
         });
+    }
+
+    /// <summary>
+    /// Encrypts what earlier versions stored in clear (Data Protection keys, authenticator keys, recovery codes), before
+    /// anything reads them, and says in production when the key-ring certificate was generated rather than configured.
+    /// </summary>
+    private static async Task ProtectStoredSecretsAsync(WebApplication app, IServiceProvider services, ILogger logger, CancellationToken cancellationToken)
+    {
+        var certificate = services.GetRequiredService<KeyRingCertificate>();
+        var db = services.GetRequiredService<AppDbContext>();
+        var keys = await KeyRingEncryption.EncryptStoredKeysAsync(db, certificate, services.GetRequiredService<ILoggerFactory>(), cancellationToken);
+        var secrets = await StoredSecondFactorSecrets.ProtectAsync(db, services.GetRequiredService<IDataProtectionProvider>(),
+            services.GetRequiredService<ServerSecrets>(), cancellationToken);
+        if (keys + secrets > 0)
+        {
+            logger.LogInformation("Encrypted {Keys} Data Protection keys and {Secrets} second-factor secrets that were stored in clear.", keys, secrets);
+        }
+        if (!certificate.Configured && !app.Environment.IsDevelopment())
+        {
+            logger.LogWarning("DataProtection:CertificatePath is not set: the key ring is encrypted with a certificate generated at {Path}. " +
+                "Back it up, and set DataProtection:CertificatePath (and DataProtection:CertificatePassword) to a certificate every instance shares.",
+                certificate.Path);
+        }
     }
 
     private static async Task EnsureAdministratorRoleAsync(RoleManager<AppRole> roles)

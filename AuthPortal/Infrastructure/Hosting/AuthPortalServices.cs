@@ -15,6 +15,7 @@ using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Authorization;
 using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Email;
+using AuthPortal.Infrastructure.Identity;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -60,7 +61,9 @@ public static class AuthPortalServices
         // Data: one Identity DbContext; keys for cookies and tokens persisted beside it; audit events chained on save.
         services.AddSingleton<AuditChain>();
         services.AddAuthPortalDatabase(configuration, builder.Environment.ContentRootPath);
-        services.AddDataProtection().SetApplicationName("AuthPortal").PersistKeysToDbContext<AppDbContext>();
+        // Data Protection keys live in the database, encrypted with a certificate that does not.
+        services.AddEncryptedKeyRing(configuration, builder.Environment.ContentRootPath);
+        services.AddSingleton<ServerSecrets>();
         services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database", tags: ["ready"]);
 
         AddIdentity(services);
@@ -135,6 +138,7 @@ public static class AuthPortalServices
         services.AddIdentityCore<AppUser>(options => options.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
             .AddRoles<AppRole>()
             .AddEntityFrameworkStores<AppDbContext>()
+            .AddUserStore<ProtectedUserStore>()
             .AddSignInManager<PortalSignInManager>()
             .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>()
             .AddDefaultTokenProviders()

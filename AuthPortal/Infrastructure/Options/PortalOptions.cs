@@ -13,6 +13,17 @@ public sealed class DatabaseOptions
     public string Provider { get; set; } = "Sqlite";
 }
 
+/// <summary>The certificate that encrypts the Data Protection key ring at rest (Infrastructure/Security/KeyRingCertificate).</summary>
+public sealed class KeyRingOptions
+{
+    public const string Section = "DataProtection";
+
+    /// <summary>A PKCS#12 (.pfx) file with an RSA key. Empty: one is generated at first start beside the database.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+}
+
 public sealed class BootstrapOptions : IValidatableObject
 {
     public const string Section = "Bootstrap";
