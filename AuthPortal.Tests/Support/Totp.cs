@@ -20,6 +20,13 @@ public static class Totp
         return (binary % 1_000_000).ToString("D6");
     }
 
+    /// <summary>
+    /// The code the app shows in the next 30 seconds: a code is accepted once per time step, so a sign-in right after
+    /// enrolment (which used this step's code) needs the next one, as it would for a person.
+    /// </summary>
+    public static string NextCode(string base32Key, DateTimeOffset? now = null) =>
+        Code(base32Key, (now ?? DateTimeOffset.UtcNow).AddSeconds(30));
+
     private static byte[] Base32Decode(string input)
     {
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -14,4 +14,10 @@ public sealed class AppUser : IdentityUser
 
     /// <summary>Set when an administrator disables the account; a disabled user cannot sign in.</summary>
     public DateTimeOffset? DisabledAt { get; set; }
+
+    /// <summary>
+    /// The RFC 6238 time step of the last authenticator code accepted: a code of that step or an earlier one is
+    /// never accepted again, in any spelling, on any instance.
+    /// </summary>
+    public long? LastTotpTimeStep { get; set; }
 }

@@ -86,7 +86,7 @@ public sealed class PasswordVerifierTests(DefaultPortal factory) : IClassFixture
         var client = factory.CreatePortalClient();
 
         var passwordOnly = await client.PasswordGrantAsync(email);
-        var code = Totp.Code(setup.SharedKey);
+        var code = Totp.NextCode(setup.SharedKey);
         var withCode = await client.PasswordGrantAsync(email, otp: code);
         var replayed = await client.PasswordGrantAsync(email, otp: code);
 

@@ -15,8 +15,8 @@ public sealed class TwoFactorSignInTests(ClockPortal factory) : IClassFixture<Cl
         var (refused, error) = await self.EnableAuthenticatorAsync(user.Id, "000000");
         Assert.Null(refused);
         Assert.NotNull(error);
-        // Identity checks authenticator codes against the real clock, so the codes here come from it too.
-        var (codes, _) = await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey));
+        // Codes are checked against the app's clock, so the codes here come from it too.
+        var (codes, _) = await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey, factory.Clock!.GetUtcNow()));
         Assert.Equal(10, codes!.Count);
 
         var client = factory.CreatePortalClient();
@@ -28,7 +28,7 @@ public sealed class TwoFactorSignInTests(ClockPortal factory) : IClassFixture<Cl
         var wrong = await client.SubmitAsync(password.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = "123456" });
         Assert.Contains("That code is not right", await wrong.TextAsync());
 
-        var code = Totp.Code(setup.SharedKey);
+        var code = Totp.NextCode(setup.SharedKey, factory.Clock.GetUtcNow());
         var right = await client.SubmitAsync(password.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = code });
         Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
@@ -47,7 +47,7 @@ public sealed class TwoFactorSignInTests(ClockPortal factory) : IClassFixture<Cl
         var user = await factory.CreateUserAsync("recovery@example.com");
         var self = factory.Services.GetRequiredService<SelfService>();
         var setup = await self.BeginAuthenticatorSetupAsync(user.Id);
-        var (codes, _) = await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey));
+        var (codes, _) = await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey, factory.Clock!.GetUtcNow()));
         var code = codes![0];
 
         var first = factory.CreatePortalClient();
@@ -70,5 +70,80 @@ public sealed class TwoFactorSignInTests(ClockPortal factory) : IClassFixture<Cl
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/Account/Login", response.LocalRedirect());
+    }
+}
+
+/// <summary>Replays of an authenticator code: no other spelling, no later moment, no parallel burst gets one in.</summary>
+public sealed class TotpReplayTests
+{
+    private static async Task<(PortalFactory Portal, string Key)> TwoFactorPortalAsync(string email, int maxFailedAttempts)
+    {
+        var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("Lockout:MaxFailedAttempts", maxFailedAttempts.ToString())))
+        {
+            Clock = new FakeTimeProvider(DateTimeOffset.UtcNow),
+        };
+        var user = await portal.CreateUserAsync(email);
+        var self = portal.Services.GetRequiredService<SelfService>();
+        var setup = await self.BeginAuthenticatorSetupAsync(user.Id);
+        Assert.Null((await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey, portal.Clock!.GetUtcNow()))).Error);
+        return (portal, setup.SharedKey);
+    }
+
+    private static async Task<HttpResponseMessage> SecondStepAsync(PortalFactory portal, string email, string code)
+    {
+        var client = portal.CreatePortalClient();
+        var password = await client.SignInAsync(email);
+        return await client.SubmitAsync(password.LocalRedirect(), "login-2fa", new Dictionary<string, string> { ["Input.Code"] = code });
+    }
+
+    [Fact]
+    public async Task AUsedCodeIsRefusedInEverySpellingOnEveryPathAndForItsWholeWindow()
+    {
+        var (portal, key) = await TwoFactorPortalAsync("replayed@example.com", maxFailedAttempts: 50);
+        using var _ = portal;
+        var code = Totp.NextCode(key, portal.Clock!.GetUtcNow());
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync(portal, "replayed@example.com", code)).StatusCode);
+
+        foreach (var spelling in new[] { code, "0" + code, "+" + code, "00" + code, code + "\t", "\t" + code, code + "\n", $"{code[..3]} {code[3..]}" })
+        {
+            Assert.Contains("That code is not right", await (await SecondStepAsync(portal, "replayed@example.com", spelling)).TextAsync());
+            Assert.Equal("invalid_grant", await (await portal.CreatePortalClient().PasswordGrantAsync("replayed@example.com", otp: spelling)).ErrorCodeAsync());
+        }
+        // Identity would still have taken it 92 s later; it stays refused as long as it verifies at all.
+        portal.Clock.Advance(TimeSpan.FromSeconds(92));
+        Assert.Contains("That code is not right", await (await SecondStepAsync(portal, "replayed@example.com", code)).TextAsync());
+        // The clock and the window are right: the code of the new moment works.
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync(portal, "replayed@example.com", Totp.Code(key, portal.Clock.GetUtcNow()))).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheEnrolmentCodeCannotSignInAgain()
+    {
+        var (portal, key) = await TwoFactorPortalAsync("enrolled@example.com", maxFailedAttempts: 5);
+        using var _ = portal;
+
+        var sameCode = await portal.CreatePortalClient().PasswordGrantAsync("enrolled@example.com", otp: Totp.Code(key, portal.Clock!.GetUtcNow()));
+
+        Assert.Equal("invalid_grant", await sameCode.ErrorCodeAsync());
+    }
+
+    [Fact]
+    public async Task ParallelWrongCodesLockAfterExactlyTheLimit()
+    {
+        var (portal, _) = await TwoFactorPortalAsync("guessed@example.com", maxFailedAttempts: 5);
+        using var __ = portal;
+        var clients = new List<(HttpClient Client, string Page)>();
+        for (var i = 0; i < 20; i++)
+        {
+            var client = portal.CreatePortalClient();
+            clients.Add((client, (await client.SignInAsync("guessed@example.com")).LocalRedirect()));
+        }
+
+        await Task.WhenAll(clients.Select((c, i) => Task.Run(() =>
+            c.Client.SubmitAsync(c.Page, "login-2fa", new Dictionary<string, string> { ["Input.Code"] = $"{i:D6}" }))));
+
+        var failures = await portal.WithDbAsync(db => db.AuditEvents.Where(e => e.Action == AuditActions.SignInFailed && e.Details!.Contains("bad_totp")).CountAsync());
+        Assert.Equal(5, failures);
+        Assert.Equal(1, await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.LockedOut)));
     }
 }

@@ -160,13 +160,11 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
     /// <summary>Turns 2FA on when <paramref name="code"/> matches the key; returns the new recovery codes.</summary>
     public async Task<(IReadOnlyList<string>? RecoveryCodes, string? Error)> EnableAuthenticatorAsync(string userId, string code)
     {
-        code = TotpVerifier.Normalize(code);
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
-        // Not TotpVerifier: this is not a sign-in but proof that the new key works, so a typo here must not count
-        // toward lockout, and the person is already signed in.
-        if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+        var key = await users.GetAuthenticatorKeyAsync(user);
+        if (key is null || !await scope.ServiceProvider.GetRequiredService<TotpVerifier>().VerifyEnrolmentAsync(user, key, code))
         {
             return (null, "That code is not right. Enter the current 6-digit code from your app.");
         }

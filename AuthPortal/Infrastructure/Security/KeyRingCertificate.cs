@@ -57,7 +57,7 @@ public sealed class KeyRingCertificate
         {
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        using var rsa = RSA.Create(3072);
+        using var rsa = RSA.Create(2048);
         var request = new CertificateRequest("CN=AuthPortal Data Protection", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment, critical: true));
         var now = DateTimeOffset.UtcNow;
