@@ -56,4 +56,16 @@ public sealed class PasswordStrengthTests
         Assert.True(Policy.Evaluate(long256, []).IsAcceptable);
         Assert.Contains("Use at most 256 characters.", Policy.Evaluate(long256 + "x", []).Problems);
     }
+
+    [Fact]
+    public void OnlyTheFirstHundredCharactersAreMeasuredSoALongPasswordCostsNoMoreThanAShortOne()
+    {
+        // Strong as a whole (zxcvbn says so), but its first 100 characters are one repeated letter: judged by those.
+        var password = new string('a', PasswordStrength.MeasuredLength) + "violet harbor quartz lantern";
+        Assert.True(Zxcvbn.Zxcvbn.MatchPassword(password).Score >= PasswordStrength.MinimumScore);
+
+        Assert.False(Policy.Evaluate(password, []).IsAcceptable);
+        // A strong start stays acceptable whatever follows, up to the maximum length.
+        Assert.True(Policy.Evaluate("violet harbor quartz lantern " + new string('a', PasswordStrength.MaxLength - 29), []).IsAcceptable);
+    }
 }

@@ -96,4 +96,22 @@ public sealed class PasswordVerifierTests(DefaultPortal factory) : IClassFixture
         // The password alone did not complete a sign-in, so it opened no session.
         Assert.Equal(1, await factory.WithDbAsync(db => db.UserSessions.CountAsync(s => s.UserId == user.Id)));
     }
+
+    [Fact]
+    public async Task WhatWasTypedForAnUnknownAccountIsKeptOnlyAsAKeyedHash()
+    {
+        // Someone typed their password into the user-name box.
+        const string typed = "my secret passphrase 1";
+        await CheckAsync(typed, WrongPassword);
+        await CheckAsync(typed, WrongPassword);
+
+        var details = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.Action == AuditActions.SignInFailed && e.Details!.Contains("unknown_user"))
+            .OrderByDescending(e => e.Id).Take(2).Select(e => e.Details!).ToListAsync());
+        var hashes = details.Select(d => System.Text.Json.JsonDocument.Parse(d).RootElement.GetProperty("loginHash").GetString()).ToList();
+        Assert.Equal(hashes[0], hashes[1]); // repeated attempts still group together
+        Assert.DoesNotContain(details, d => d.Contains(typed, StringComparison.OrdinalIgnoreCase));
+        // A plain SHA-256 of the text (what an offline guesser would try) is not what is stored.
+        var plain = Secrets.Sha256Hex(typed.ToUpperInvariant())[..16];
+        Assert.NotEqual(plain, hashes[0]);
+    }
 }

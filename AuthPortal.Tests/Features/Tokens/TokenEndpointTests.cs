@@ -202,4 +202,23 @@ public sealed class TokenEndpointTests(DefaultPortal factory) : IClassFixture<De
         Assert.True(result.IsValid, result.Exception?.Message);
         Assert.Equal("Administrator", (await (await client.GetWithTokenAsync("/api/me", token)).JsonAsync()).GetProperty("displayName").GetString());
     }
+
+    [Theory]
+    [InlineData("""{"grant_type":"password","username":"scoped@example.com","password":"correct horse battery staple","scope":["users.read"]}""", "scope must be a string.")]
+    [InlineData("""{"grant_type":"password","username":"scoped@example.com","password":"correct horse battery staple","scope":null}""", "scope must be a string.")]
+    [InlineData("""{"grant_type":"password","username":"scoped@example.com","password":"correct horse battery staple","scope":7}""", "scope must be a string.")]
+    [InlineData("""{"grant_type":"password","username":"scoped@example.com","password":"correct horse battery staple","scope":"  "}""", "scope is empty")]
+    public async Task AScopeThatIsNotAStringOrIsBlankIsRefusedNotWidenedToEverything(string json, string description)
+    {
+        if (await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "scoped@example.com")) is false)
+        {
+            await factory.CreateUserAsync("scoped@example.com");
+        }
+
+        var response = await factory.CreatePortalClient().PostAsync("/api/auth/token", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        var body = await response.JsonAsync();
+        Assert.Equal("invalid_request", body.GetProperty("error").GetString());
+        Assert.Contains(description, body.GetProperty("error_description").GetString());
+    }
 }

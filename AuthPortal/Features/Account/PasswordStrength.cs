@@ -24,6 +24,12 @@ public sealed class PasswordStrength(IOptions<PasswordPolicyOptions> options)
     /// <summary>Long enough for any passphrase; longer input is refused, never cut.</summary>
     public const int MaxLength = 256;
 
+    /// <summary>
+    /// zxcvbn's cost grows steeply with length (a 256-character password took over a second of CPU), so it measures
+    /// at most this much. What follows can only add strength, so a password is never judged stronger than it is.
+    /// </summary>
+    public const int MeasuredLength = 100;
+
     public PasswordVerdict Evaluate(string? password, IEnumerable<string?> personalWords)
     {
         password ??= "";
@@ -43,7 +49,7 @@ public sealed class PasswordStrength(IOptions<PasswordPolicyOptions> options)
         }
 
         var words = PersonalWords(personalWords);
-        var result = Zxcvbn.Zxcvbn.MatchPassword(password, words);
+        var result = Zxcvbn.Zxcvbn.MatchPassword(password.Length > MeasuredLength ? password[..MeasuredLength] : password, words);
         var dictionaryMatches = result.MatchSequence.OfType<DictionaryMatch>().ToList();
         var lower = password.ToLowerInvariant();
         if (words.Any(w => w.Length >= 4 && lower.Contains(w, StringComparison.Ordinal))

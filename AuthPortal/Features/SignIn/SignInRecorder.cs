@@ -19,7 +19,7 @@ public static class SignInMethods
 /// sign-in and writes <c>signin.succeeded</c>; a failure writes <c>signin.failed</c> with the reason; an account
 /// that just crossed the failure limit gets <c>user.locked_out</c>.
 /// </summary>
-public sealed class SignInRecorder(AppDbContext db, AuditLog audit, TimeProvider time)
+public sealed class SignInRecorder(AppDbContext db, AuditLog audit, ServerSecrets secrets, TimeProvider time)
 {
     /// <summary>
     /// Adds a completed sign-in to <paramref name="unitOfWork"/> (the user must be tracked by it): last sign-in time,
@@ -57,16 +57,17 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, TimeProvider
         }
     }
 
-    public Task RecordFailureAsync(AppUser? user, string login, string reason, string method) =>
-        audit.RecordAsync(new AuditRecord(AuditActions.SignInFailed, Succeeded: false)
+    public async Task RecordFailureAsync(AppUser? user, string login, string reason, string method) =>
+        await audit.RecordAsync(new AuditRecord(AuditActions.SignInFailed, Succeeded: false)
         {
             ActorUserId = user?.Id,
             TargetType = AuditTargets.User,
             TargetId = user?.Id,
-            // For an unknown user only a hash of what was typed is kept: people sometimes type their
-            // password into the user-name box. The hash still lets an operator group repeated attempts.
+            // For an unknown user only a keyed hash of what was typed is kept: people sometimes type their password
+            // into the user-name box, and a plain hash could be tested against guesses offline. The key is not in the
+            // database (ServerSecrets); the hash still lets an operator group repeated attempts.
             Details = user is null
-                ? new { reason, method, loginHash = Secrets.Sha256Hex(login.Trim().ToUpperInvariant())[..16] }
+                ? new { reason, method, loginHash = (await secrets.HashAsync(ServerSecrets.FailedLogins, login.Trim().ToUpperInvariant()))[..16] }
                 : (object)new { reason, method, login = user.UserName },
         });
 

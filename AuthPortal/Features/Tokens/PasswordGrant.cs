@@ -34,6 +34,11 @@ public sealed class PasswordGrant(
         {
             return TypedResults.BadRequest(TokenError.InvalidRequest("username or password is too long."));
         }
+        if (request.Has("scope") && string.IsNullOrWhiteSpace(request["scope"]))
+        {
+            // An empty scope is a mistake, not a request for everything: leave it out for every permission you hold.
+            return TypedResults.BadRequest(TokenError.InvalidRequest("scope is empty: send permission names, or leave scope out for all you hold."));
+        }
         if (limiter.TryAcquire(login) is { } retryAfter)
         {
             return ApiProblem.TooManyRequests(context.Response, retryAfter, "Too many sign-in attempts for this user name. Wait and try again.");

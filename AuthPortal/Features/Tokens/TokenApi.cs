@@ -38,9 +38,10 @@ public static class TokenApi
         // RFC 6749 §5.1: token responses must not be cached.
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Pragma = "no-cache";
-        if (await TokenRequest.ReadAsync(context.Request) is not { } request)
+        var (request, error) = await TokenRequest.ReadAsync(context.Request);
+        if (request is null)
         {
-            return TypedResults.BadRequest(TokenError.InvalidRequest("Send the parameters as application/x-www-form-urlencoded or a JSON object."));
+            return TypedResults.BadRequest(TokenError.InvalidRequest(error!));
         }
         return request["grant_type"] switch
         {
@@ -53,7 +54,7 @@ public static class TokenApi
 
     private static async Task<Results<Ok, BadRequest<TokenError>>> RevokeAsync(HttpContext context, RefreshGrant refresh)
     {
-        var token = (await TokenRequest.ReadAsync(context.Request))?["token"];
+        var token = (await TokenRequest.ReadAsync(context.Request)).Request?["token"];
         if (string.IsNullOrEmpty(token))
         {
             return TypedResults.BadRequest(TokenError.InvalidRequest("token is required."));

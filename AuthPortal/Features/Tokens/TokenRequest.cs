@@ -7,8 +7,22 @@ public sealed class TokenRequest(IReadOnlyDictionary<string, string> parameters)
 {
     public string? this[string name] => parameters.GetValueOrDefault(name);
 
-    /// <summary>Null when the body is neither a form nor a JSON object, or names a parameter twice.</summary>
-    public static async Task<TokenRequest?> ReadAsync(HttpRequest request)
+    /// <summary>True when the parameter was sent at all, even empty.</summary>
+    public bool Has(string name) => parameters.ContainsKey(name);
+
+    /// <summary>
+    /// The request, or why it cannot be read: not a form nor a JSON object, a parameter twice, or a JSON value that
+    /// is not a string (an array, null or number is never quietly dropped: a dropped <c>scope</c> would mean every
+    /// permission).
+    /// </summary>
+    public static async Task<(TokenRequest? Request, string? Error)> ReadAsync(HttpRequest request)
+    {
+        const string Unreadable = "Send the parameters as application/x-www-form-urlencoded or a JSON object, each once.";
+        var (parameters, error) = await ReadParametersAsync(request);
+        return parameters is null ? (null, error ?? Unreadable) : (new TokenRequest(parameters), null);
+    }
+
+    private static async Task<(Dictionary<string, string>? Parameters, string? Error)> ReadParametersAsync(HttpRequest request)
     {
         if (request.HasFormContentType)
         {
@@ -16,12 +30,12 @@ public sealed class TokenRequest(IReadOnlyDictionary<string, string> parameters)
             {
                 var form = await request.ReadFormAsync();
                 // A parameter sent twice is ambiguous (RFC 6749 §3.1): refuse rather than guess.
-                return form.Any(f => f.Value.Count > 1) ? null
-                    : new TokenRequest(form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal));
+                return form.Any(f => f.Value.Count > 1) ? (null, null)
+                    : (form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal), null);
             }
             catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
             {
-                return null;
+                return (null, null);
             }
         }
         if (request.HasJsonContentType())
@@ -31,24 +45,27 @@ public sealed class TokenRequest(IReadOnlyDictionary<string, string> parameters)
                 using var document = await JsonDocument.ParseAsync(request.Body);
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    return null;
+                    return (null, null);
                 }
                 var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var property in document.RootElement.EnumerateObject()
-                    .Where(p => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number))
+                foreach (var property in document.RootElement.EnumerateObject())
                 {
-                    if (!parameters.TryAdd(property.Name, property.Value.ToString()))
+                    if (property.Value.ValueKind != JsonValueKind.String)
                     {
-                        return null; // the same parameter twice
+                        return (null, $"{property.Name} must be a string.");
+                    }
+                    if (!parameters.TryAdd(property.Name, property.Value.GetString()!))
+                    {
+                        return (null, null); // the same parameter twice
                     }
                 }
-                return new TokenRequest(parameters);
+                return (parameters, null);
             }
             catch (Exception ex) when (ex is JsonException or BadHttpRequestException or IOException)
             {
-                return null;
+                return (null, null);
             }
         }
-        return null;
+        return (null, null);
     }
 }

@@ -202,11 +202,15 @@ public static class AuthPortalServices
 
     private static void AddProxySupport(IServiceCollection services, IConfiguration configuration)
     {
-        // X-Forwarded-* is trusted only from the configured proxies; with none configured, only loopback.
         var knownProxies = configuration.GetSection($"{ProxyOptions.Section}:KnownProxies").Get<string[]>() ?? [];
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // X-Forwarded-* is trusted only from the configured proxies. With none configured no forwarded header is
+            // read at all: not even from loopback, or any local caller could pick its own address for rate limits,
+            // sessions and the audit log. (An empty list would mean "trust everyone" to the middleware.)
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            options.ForwardedHeaders = knownProxies.Length == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             foreach (var proxy in knownProxies)
             {
                 if (IPAddress.TryParse(proxy, out var address))
