@@ -213,4 +213,50 @@ public sealed class BearerAttackTests(DefaultPortal factory) : IClassFixture<Def
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
+
+    [Fact]
+    public async Task ACriticalHeaderTheServerDoesNotUnderstandIsRejected()
+    {
+        var (client, _, jwt) = await SignedInAsync("attack-crit@example.com");
+
+        var token = await SignWithRealKeyAsync(d => d.AdditionalHeaderClaims = new Dictionary<string, object>
+        {
+            ["crit"] = new[] { "urn:example:must-check" }, ["urn:example:must-check"] = true,
+        }, jwt);
+
+        await AssertRejectedAsync(client, token);
+    }
+
+    [Theory]
+    [InlineData("exp-as-string")]
+    [InlineData("sid-array")]
+    [InlineData("sub-array")]
+    [InlineData("scope-array")]
+    public async Task DatesMustBeNumbersAndClaimsSingleStrings(string attack)
+    {
+        var (client, _, jwt) = await SignedInAsync($"attack-{attack}@example.com");
+        var sid = jwt.GetClaim("sid").Value;
+
+        var token = await SignWithRealKeyAsync(d =>
+        {
+            switch (attack)
+            {
+                case "exp-as-string":
+                    d.Claims["exp"] = (d.Expires!.Value - DateTime.UnixEpoch).TotalSeconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+                    d.Expires = null;
+                    break;
+                case "sid-array":
+                    d.Claims["sid"] = new[] { sid, sid };
+                    break;
+                case "sub-array":
+                    d.Claims["sub"] = new[] { jwt.Subject, jwt.Subject };
+                    break;
+                case "scope-array":
+                    d.Claims["scope"] = new[] { "users.read", "users.write" };
+                    break;
+            }
+        }, jwt);
+
+        await AssertRejectedAsync(client, token);
+    }
 }

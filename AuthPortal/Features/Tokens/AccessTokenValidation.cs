@@ -62,6 +62,11 @@ public static class AccessTokenValidation
                     OnTokenValidated = async context =>
                     {
                         // A revoked or expired session ends its access tokens at once, whatever their exp says.
+                        if (context.SecurityToken is JsonWebToken jwt && StrictShapeProblem(jwt) is { } problem)
+                        {
+                            context.Fail(problem);
+                            return;
+                        }
                         var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
                         var principal = context.Principal!;
                         if (!await sessions.ValidateAsync(principal.SessionId(), principal.FindUserId(), cancellationToken: context.HttpContext.RequestAborted))
@@ -83,6 +88,38 @@ public static class AccessTokenValidation
                 };
             });
         return services;
+    }
+
+    private static readonly string[] NumericDates = ["exp", "nbf", "iat"];
+    private static readonly string[] SingleStrings = [SessionClaims.Subject, SessionClaims.SessionId, SessionClaims.Scope, "jti", "iss", "aud"];
+
+    /// <summary>
+    /// What the library lets through but a token of ours never has: a <c>crit</c> header (RFC 7515 §4.1.11: an
+    /// extension the recipient does not understand must be refused; we understand none), dates that are not numbers,
+    /// and claims with several values where ours carry one string.
+    /// </summary>
+    internal static string? StrictShapeProblem(JsonWebToken jwt)
+    {
+        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        {
+            return "The token has a critical header this server does not understand.";
+        }
+        using var payload = System.Text.Json.JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+        foreach (var name in NumericDates)
+        {
+            if (payload.RootElement.TryGetProperty(name, out var date) && date.ValueKind != System.Text.Json.JsonValueKind.Number)
+            {
+                return $"The token's {name} is not a number.";
+            }
+        }
+        foreach (var name in SingleStrings)
+        {
+            if (payload.RootElement.TryGetProperty(name, out var value) && value.ValueKind != System.Text.Json.JsonValueKind.String)
+            {
+                return $"The token's {name} is not a single string.";
+            }
+        }
+        return null;
     }
 
     internal static bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, DateTime now)
