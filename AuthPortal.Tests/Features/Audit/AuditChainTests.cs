@@ -58,4 +58,19 @@ public sealed class AuditChainTests(DefaultPortal factory) : IClassFixture<Defau
         Assert.Equal(["test.batch.first", "test.batch.second", "test.batch.third", "test.batch.after"], actions);
         Assert.Null(await audit.FindFirstBrokenLinkAsync());
     }
+
+    [Fact]
+    public async Task ACancelledSaveLeavesNothingBehindAndTheSameContextSavesLater()
+    {
+        var audit = factory.Services.GetRequiredService<AuditLog>();
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        audit.Append(db, new AuditRecord("test.cancelled.then_saved") { ActorKind = Data.ActorKind.System });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.SaveChangesAsync(new CancellationToken(canceled: true)));
+        Assert.Null(db.Database.CurrentTransaction);
+        await db.SaveChangesAsync();
+
+        Assert.Equal(1, await factory.WithDbAsync(d => d.AuditEvents.CountAsync(e => e.Action == "test.cancelled.then_saved")));
+        Assert.Null(await audit.FindFirstBrokenLinkAsync());
+    }
 }

@@ -65,4 +65,19 @@ public sealed class MeApiTests(DefaultPortal factory) : IClassFixture<DefaultPor
         Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
         Assert.Contains("locked", (await right.JsonAsync()).GetProperty("errors").GetProperty("currentPassword")[0].GetString());
     }
+
+    [Fact]
+    public async Task ANameWithHiddenCharactersIsRefusedAndAnUnnormalisedOneStoredInNfc()
+    {
+        await factory.CreateUserAsync("named@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("named@example.com")).AccessToken;
+
+        var spoofed = await client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { displayName = "admin\u202Egnp.exe" });
+        var decomposed = await client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { displayName = "Zoe\u0308" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, spoofed.StatusCode);
+        Assert.True((await spoofed.JsonAsync()).GetProperty("errors").TryGetProperty("displayName", out _));
+        Assert.Equal("Zoë", (await decomposed.JsonAsync()).GetProperty("displayName").GetString());
+    }
 }

@@ -147,6 +147,29 @@ public sealed class RegistrationTests(DefaultPortal factory) : IClassFixture<Def
         Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);
         await SameAnswer.AssertAsync(taken, free);
     }
+
+    [Fact]
+    public async Task TheConfirmationMailCarriesNoWordsTheRegistrantChose()
+    {
+        var client = factory.CreatePortalClient();
+
+        var response = await client.PostAsJsonAsync("/api/auth/register", new { email = "spam-target@example.com", password = Accounts.Password, displayName = "Call 555 0100 at example.net" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var mail = Assert.Single(factory.Mailbox.To("spam-target@example.com"));
+        Assert.DoesNotContain("555 0100", mail.TextBody + mail.HtmlBody);
+        Assert.DoesNotContain("example.net", mail.TextBody + mail.HtmlBody);
+    }
+
+    [Fact]
+    public async Task ANameWithHiddenCharactersIsAFieldErrorAndCreatesNothing()
+    {
+        var response = await factory.CreatePortalClient().PostAsJsonAsync("/api/auth/register", new { email = "rlo@example.com", password = Accounts.Password, displayName = "Bob\u202E" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("displayName", out _));
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "rlo@example.com")));
+    }
 }
 
 public sealed class ClosedRegistrationTests

@@ -146,4 +146,19 @@ public sealed class TotpReplayTests
         Assert.Equal(5, failures);
         Assert.Equal(1, await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.LockedOut)));
     }
+
+    [Fact]
+    public async Task TwoGrantsRacingWithOneValidCodeGiveOneSessionAndNoServerError()
+    {
+        var (portal, key) = await TwoFactorPortalAsync("raced@example.com", maxFailedAttempts: 50);
+        using var _ = portal;
+        var code = Totp.NextCode(key, portal.Clock!.GetUtcNow());
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+            portal.CreatePortalClient().PasswordGrantAsync("raced@example.com", otp: code))));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.BadRequest], answers.Select(a => a.StatusCode).Order());
+        var userId = await portal.WithDbAsync(db => db.Users.Where(u => u.Email == "raced@example.com").Select(u => u.Id).SingleAsync());
+        Assert.Equal(1, await portal.WithDbAsync(db => db.UserSessions.CountAsync(s => s.UserId == userId)));
+    }
 }

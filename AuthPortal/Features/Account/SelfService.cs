@@ -41,15 +41,12 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
     public async Task<IReadOnlyList<FieldError>> UpdateProfileAsync(string userId, string displayName, string timeZone)
     {
         var errors = new List<FieldError>();
-        displayName = displayName.Trim();
-        if (displayName.Length == 0)
+        var (name, nameError) = DisplayNames.Normalize(displayName);
+        if (nameError is not null)
         {
-            errors.Add(new("DisplayName", "Enter your name."));
+            errors.Add(new(DisplayNames.Field, nameError));
         }
-        else if (displayName.Length > 100)
-        {
-            errors.Add(new("DisplayName", "Use at most 100 characters."));
-        }
+        displayName = name ?? "";
         if (!TimeZones.IsKnown(timeZone))
         {
             errors.Add(new("TimeZone", "Choose a time zone from the list."));

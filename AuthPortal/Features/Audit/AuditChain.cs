@@ -28,7 +28,17 @@ public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesIntercep
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
         CancellationToken cancellationToken = default)
     {
-        if (eventData.Context is { } db && Pending(db) is { Count: > 0 } pending)
+        if (eventData.Context is not { } db)
+        {
+            return result;
+        }
+        // A pooled context may come back with what an interrupted save left here: drop it before anything else.
+        await AbandonAsync(db);
+        if (Pending(db) is not { Count: > 0 } pending)
+        {
+            return result;
+        }
+        try
         {
             if (db.Database.CurrentTransaction is null)
             {
@@ -48,6 +58,12 @@ public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesIntercep
             }
             _saving.AddOrUpdate(db, pending.Select(e => e.Entity).ToList());
         }
+        catch
+        {
+            pending.ForEach(e => e.Entity.Hash = "");
+            await AbandonAsync(db);
+            throw;
+        }
         return result;
     }
 
@@ -58,15 +74,25 @@ public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesIntercep
 
     public override async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        if (eventData.Context is { } db && _owned.TryGetValue(db, out var transaction))
+        if (eventData.Context is not { } db)
+        {
+            return result;
+        }
+        if (_owned.TryGetValue(db, out var transaction))
         {
             _owned.Remove(db);
-            await transaction.CommitAsync(cancellationToken);
-            await transaction.DisposeAsync();
+            await using (transaction)
+            {
+                // Only the transaction this interceptor began, and only while it is still the context's own.
+                if (ReferenceEquals(db.Database.CurrentTransaction, transaction))
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
+            }
         }
-        if (eventData.Context is { } saved && _saving.TryGetValue(saved, out var events))
+        if (_saving.TryGetValue(db, out var events))
         {
-            _saving.Remove(saved);
+            _saving.Remove(db);
             foreach (var e in events)
             {
                 logger.LogInformation("Audit {Action} succeeded={Succeeded} actor={ActorUserId} target={TargetType}/{TargetId}",
@@ -76,21 +102,37 @@ public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesIntercep
         return result;
     }
 
-    public override async Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>
+        eventData.Context is { } db ? AbandonAsync(db) : Task.CompletedTask;
+
+    public override Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default) =>
+        eventData.Context is { } db ? AbandonAsync(db) : Task.CompletedTask;
+
+    public override async ValueTask<InterceptionResult> ThrowingConcurrencyExceptionAsync(ConcurrencyExceptionEventData eventData,
+        InterceptionResult result, CancellationToken cancellationToken = default)
     {
         if (eventData.Context is { } db)
         {
-            // Nothing was written: a retry links the events again, to whatever is last by then.
-            if (_saving.TryGetValue(db, out var events))
-            {
-                _saving.Remove(db);
-                events.ForEach(e => e.Hash = "");
-            }
-            if (_owned.TryGetValue(db, out var transaction))
-            {
-                _owned.Remove(db);
-                await transaction.DisposeAsync();
-            }
+            await AbandonAsync(db);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Nothing of this save was written: the transaction begun here is rolled back, and the events lose their links,
+    /// so a retry chains them again to whatever is last by then.
+    /// </summary>
+    private async Task AbandonAsync(DbContext db)
+    {
+        if (_saving.TryGetValue(db, out var events))
+        {
+            _saving.Remove(db);
+            events.ForEach(e => e.Hash = "");
+        }
+        if (_owned.TryGetValue(db, out var transaction))
+        {
+            _owned.Remove(db);
+            await transaction.DisposeAsync();
         }
     }
 

@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Roles;
+using AuthPortal.Infrastructure.Identity;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,6 +11,11 @@ public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> u
 {
     public async Task<IdentityResult> CreateFirstAsync(string email, string displayName, string password, CancellationToken cancellationToken = default)
     {
+        var (name, nameError) = DisplayNames.Normalize(string.IsNullOrWhiteSpace(displayName) ? "Administrator" : displayName);
+        if (nameError is not null)
+        {
+            return IdentityResult.Failed(new IdentityError { Code = DisplayNames.Field, Description = nameError });
+        }
         // The existence check and the insert share one write transaction, so two concurrent setup
         // attempts cannot both create an administrator.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -27,7 +33,7 @@ public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> u
             UserName = email,
             Email = email,
             EmailConfirmed = true,
-            DisplayName = string.IsNullOrWhiteSpace(displayName) ? email : displayName.Trim(),
+            DisplayName = name!,
             CreatedAt = time.GetUtcNow(),
         };
         var created = await userManager.CreateAsync(user, password);

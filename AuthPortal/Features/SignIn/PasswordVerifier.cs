@@ -25,7 +25,7 @@ public sealed record PasswordCheck(PasswordCheckResult Result, AppUser? User)
 /// <c>lockoutOnFailure: false</c> does not), and spends the same time on unknown and locked accounts as on a
 /// real check, so timing reveals neither.
 /// </summary>
-public sealed class PasswordVerifier(UserManager<AppUser> userManager, AppDbContext db, SignInGate gate, SignInRecorder recorder)
+public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, AppDbContext db, SignInGate gate, SignInRecorder recorder)
 {
     private static readonly string DummyHash = new PasswordHasher<AppUser>().HashPassword(new AppUser(), "not-a-real-password");
 
@@ -56,13 +56,7 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, AppDbCont
             await recorder.RecordFailureAsync(null, login, PasswordCheckResult.UnknownUser, method);
             return new PasswordCheck(PasswordCheckResult.UnknownUser, null);
         }
-        var (result, lockedNow) = await CheckPasswordAsync(user, password, CancellationToken.None);
-        if (result == PasswordCheckResult.Succeeded)
-        {
-            result = user.DisabledAt is not null ? PasswordCheckResult.Disabled
-                : userManager.Options.SignIn.RequireConfirmedEmail && !user.EmailConfirmed ? PasswordCheckResult.EmailNotConfirmed
-                : PasswordCheckResult.Succeeded;
-        }
+        var (result, lockedNow) = await CheckAsync(user, password, signingIn: true, CancellationToken.None);
         if (result != PasswordCheckResult.Succeeded)
         {
             await recorder.RecordFailedCheckAsync(user, login, SignInRecorder.ReasonFor(result), method, lockedNow);
@@ -70,10 +64,13 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, AppDbCont
         return new PasswordCheck(result, user);
     }
 
-    /// <summary>Checks the password of a known account: <see cref="PasswordCheckResult.Succeeded"/>, <see cref="PasswordCheckResult.WrongPassword"/> or <see cref="PasswordCheckResult.LockedOut"/>.</summary>
+    /// <summary>
+    /// Checks the password of a signed-in person (change password, re-authentication, account deletion):
+    /// <see cref="PasswordCheckResult.Succeeded"/>, <see cref="PasswordCheckResult.WrongPassword"/> or <see cref="PasswordCheckResult.LockedOut"/>.
+    /// </summary>
     public async Task<PasswordCheckResult> VerifyAsync(AppUser user, string password, CancellationToken cancellationToken = default)
     {
-        var (result, lockedNow) = await CheckPasswordAsync(user, password, cancellationToken);
+        var (result, lockedNow) = await CheckAsync(user, password, signingIn: false, cancellationToken);
         if (lockedNow)
         {
             await recorder.RecordLockedOutAsync(user);
@@ -81,8 +78,8 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, AppDbCont
         return result;
     }
 
-    /// <summary>The check itself; <c>LockedNow</c> when this wrong password crossed the limit.</summary>
-    private async Task<(PasswordCheckResult Result, bool LockedNow)> CheckPasswordAsync(AppUser user, string password, CancellationToken cancellationToken)
+    /// <summary>The check itself, all of it under the per-user gate; <c>LockedNow</c> when this wrong password crossed the limit.</summary>
+    private async Task<(PasswordCheckResult Result, bool LockedNow)> CheckAsync(AppUser user, string password, bool signingIn, CancellationToken cancellationToken)
     {
         using var gateHeld = await gate.EnterAsync(user.Id, cancellationToken);
         // The copy the caller holds may predate another attempt's failure count.
@@ -97,7 +94,21 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, AppDbCont
             await userManager.AccessFailedAsync(user);
             return (PasswordCheckResult.WrongPassword, await userManager.IsLockedOutAsync(user));
         }
-        // As Identity does: with a second factor to come, the failure count is cleared only when it succeeds.
+        if (signingIn)
+        {
+            // Identity's own rule for who may sign in (confirmed email, and whatever else it is configured to require),
+            // with disabled accounts told apart for the audit log.
+            if (user.DisabledAt is not null)
+            {
+                return (PasswordCheckResult.Disabled, false);
+            }
+            if (!await signInManager.CanSignInAsync(user))
+            {
+                return (PasswordCheckResult.EmailNotConfirmed, false);
+            }
+        }
+        // As Identity does: with a second factor to come, the failure count is cleared only when that succeeds. Only a
+        // complete success clears it: a right password on a disabled or unconfirmed account leaves the count alone.
         if (!user.TwoFactorEnabled && user.AccessFailedCount > 0)
         {
             await userManager.ResetAccessFailedCountAsync(user);

@@ -3,6 +3,7 @@ using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Email;
+using AuthPortal.Infrastructure.Identity;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -33,6 +34,12 @@ public sealed class Registration(
         }
 
         email = email.Trim();
+        var (name, nameError) = DisplayNames.Normalize(displayName);
+        if (nameError is not null)
+        {
+            return new Outcome(Status.Invalid, IdentityResult.Failed(new IdentityError { Code = DisplayNames.Field, Description = nameError }), null);
+        }
+        displayName = name!;
         // The password policy runs first, on a stand-in account, so a weak password is refused the same way
         // whether or not the address is taken (otherwise the answer would reveal existing accounts).
         var candidate = new AppUser { UserName = email, Email = email, DisplayName = displayName.Trim() };

@@ -41,9 +41,9 @@ public static class RegistrationApi
         {
             errors.Add(("email", "Enter a valid email address."));
         }
-        if (string.IsNullOrWhiteSpace(request.DisplayName) || request.DisplayName.Length > 100)
+        if (DisplayNames.Normalize(request.DisplayName).Error is { } nameError)
         {
-            errors.Add(("displayName", "Enter a name of at most 100 characters."));
+            errors.Add(("displayName", nameError));
         }
         if (string.IsNullOrEmpty(request.Password))
         {
@@ -60,7 +60,10 @@ public static class RegistrationApi
                 return ApiProblem.Forbidden("Registration is not open yet", "The portal has no administrator yet.");
             case Registration.Status.Invalid:
                 return ApiProblem.Validation(outcome.Result.Errors.Select(e =>
-                    (IdentityErrorFields.FieldOf(e) switch { IdentityErrorFields.Password => "password", IdentityErrorFields.Email => "email", _ => "body" }, e.Description)));
+                    (IdentityErrorFields.FieldOf(e) switch
+                    {
+                        IdentityErrorFields.Password => "password", IdentityErrorFields.Email => "email", IdentityErrorFields.DisplayName => "displayName", _ => "body",
+                    }, e.Description)));
         }
         if (registration.RequiresConfirmation || outcome.Status == Registration.Status.AlreadyRegistered)
         {

@@ -1,6 +1,7 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Infrastructure.Security;
+using Microsoft.EntityFrameworkCore;
 
 namespace AuthPortal.Features.SignIn;
 
@@ -22,14 +23,24 @@ public static class SignInMethods
 public sealed class SignInRecorder(AppDbContext db, AuditLog audit, ServerSecrets secrets, TimeProvider time)
 {
     /// <summary>
-    /// Adds a completed sign-in to <paramref name="unitOfWork"/> (the user must be tracked by it): last sign-in time,
-    /// failure count cleared, and the audit event. The caller's SaveChanges commits it with the rest of the sign-in.
+    /// A completed sign-in, inside the caller's transaction on <paramref name="unitOfWork"/>: last sign-in time and a
+    /// cleared failure count are written at once (an atomic update, so a concurrent change to the user, such as another
+    /// attempt's failure count, cannot make the sign-in fail), and <c>signin.succeeded</c> is added to the caller's
+    /// SaveChanges. Commit or roll back together with the rest of the sign-in.
     /// </summary>
-    public void Succeeded(AppDbContext unitOfWork, AppUser user, string method, string? sessionId = null)
+    public async Task SucceededAsync(AppDbContext unitOfWork, AppUser user, string method, string? sessionId = null, CancellationToken cancellationToken = default)
     {
-        user.LastSignInAt = time.GetUtcNow();
-        // A complete sign-in clears the failure count (Identity leaves it alone between password and second factor).
-        user.AccessFailedCount = 0;
+        var now = time.GetUtcNow();
+        await unitOfWork.Users.Where(u => u.Id == user.Id)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.LastSignInAt, now).SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
+        if (unitOfWork.Entry(user) is { State: not EntityState.Detached } entry)
+        {
+            // The tracked copy follows, without becoming a pending change of its own.
+            entry.Property(u => u.LastSignInAt).CurrentValue = now;
+            entry.Property(u => u.LastSignInAt).OriginalValue = now;
+            entry.Property(u => u.AccessFailedCount).CurrentValue = 0;
+            entry.Property(u => u.AccessFailedCount).OriginalValue = 0;
+        }
         audit.Append(unitOfWork, new AuditRecord(AuditActions.SignInSucceeded)
         {
             ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id,
@@ -37,11 +48,13 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, ServerSecret
         });
     }
 
-    /// <summary>Records a completed browser sign-in on its own.</summary>
+    /// <summary>Records a completed browser sign-in in its own transaction.</summary>
     public async Task RecordSucceededAsync(AppUser user, string method)
     {
-        Succeeded(db, user, method);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await SucceededAsync(db, user, method);
         await db.SaveChangesAsync();
+        await transaction.CommitAsync();
     }
 
     public Task RecordFailureAsync(AppUser? user, string login, PasswordCheckResult result, string method) =>

@@ -90,8 +90,8 @@ public static class AccessTokenValidation
         return services;
     }
 
-    private static readonly string[] NumericDates = ["exp", "nbf", "iat"];
-    private static readonly string[] SingleStrings = [SessionClaims.Subject, SessionClaims.SessionId, SessionClaims.Scope, "jti", "iss", "aud"];
+    private static readonly IReadOnlyList<string> NumericDates = ["exp", "nbf", "iat"];
+    private static readonly IReadOnlyList<string> SingleStrings = [SessionClaims.Subject, SessionClaims.SessionId, SessionClaims.Scope, "jti", "iss", "aud"];
 
     /// <summary>
     /// What the library lets through but a token of ours never has: a <c>crit</c> header (RFC 7515 §4.1.11: an

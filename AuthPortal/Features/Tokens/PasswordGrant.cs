@@ -68,14 +68,22 @@ public sealed class PasswordGrant(
         }
         // A token's scope narrows, never widens: it holds at most what the user may do now.
         var granted = requested.Grant(await permissions.GetAsync(user.Id, context.RequestAborted));
+        var (sessionId, refreshToken) = await StartApiSessionAsync(context, user, granted);
+        var tokens = await issuer.CreateAccessTokenAsync(user.Id, sessionId, granted, context.RequestAborted);
+        return TypedResults.Ok(TokenResponse.From(tokens with { RefreshToken = refreshToken }));
+    }
+
+    /// <summary>The user's last sign-in, the session, the refresh token and the audit events: one transaction, all or nothing.</summary>
+    private async Task<(string SessionId, string RefreshToken)> StartApiSessionAsync(HttpContext context, AppUser user, TokenScope granted)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(context.RequestAborted);
         var session = sessions.Start(db, user.Id, SessionKind.Api, context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString());
         var (refreshToken, stored) = issuer.NewRefreshToken(session.Id, granted);
         db.RefreshTokens.Add(stored);
-        recorder.Succeeded(db, user, SignInMethods.ApiPassword, session.Id);
-        // One SaveChanges, one transaction: a failure leaves no session without its refresh token or event.
+        await recorder.SucceededAsync(db, user, SignInMethods.ApiPassword, session.Id, context.RequestAborted);
         await db.SaveChangesAsync(context.RequestAborted);
-        var tokens = await issuer.CreateAccessTokenAsync(user.Id, session.Id, granted, context.RequestAborted);
-        return TypedResults.Ok(TokenResponse.From(tokens with { RefreshToken = refreshToken }));
+        await transaction.CommitAsync(context.RequestAborted);
+        return (session.Id, refreshToken);
     }
 
     // One answer for every failed check, so the response does not say which one failed.

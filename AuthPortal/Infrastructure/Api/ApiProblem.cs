@@ -47,6 +47,8 @@ public static class ApiProblem
     public static void SetRetryAfter(HttpResponse response, TimeSpan wait) =>
         response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
+    // The traceId is set here too, so a client whose Accept header the problem-details writer declines still gets it.
     private static ProblemHttpResult Create(int status, string title, string detail) =>
-        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+        TypedResults.Problem(statusCode: status, title: title, detail: detail,
+            extensions: System.Diagnostics.Activity.Current?.Id is { } traceId ? new Dictionary<string, object?> { ["traceId"] = traceId } : null);
 }

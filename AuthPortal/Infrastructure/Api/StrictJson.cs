@@ -42,7 +42,7 @@ public static class StrictJson
     }
 
     private static bool IsMember<T>(string field) =>
-        field == "body" || Options.GetTypeInfo(typeof(T)).Properties.Any(p => p.Name == field.Split('.', '[')[0]);
+        field == "body" || Options.GetTypeInfo(typeof(T)).Properties.Any(p => string.Equals(p.Name, field.Split('.', '[')[0], StringComparison.OrdinalIgnoreCase));
 
     private static string FieldOf(string? path) => string.IsNullOrEmpty(path) || path == "$" ? "body" : path.TrimStart('$', '.');
 }

@@ -9,7 +9,9 @@ internal sealed class AccountEmails(IMailSender sender) : IEmailSender<AppUser>
 {
     public Task SendConfirmationLinkAsync(AppUser user, string email, string confirmationLink) =>
         sender.SendAsync(Compose(email, "Confirm your email address",
-            $"Welcome to AuthPortal, {user.DisplayName}. Confirm your email address to finish setting up your account.",
+            // No text the registrant chose (such as their display name): the address is not confirmed yet, and the
+            // portal must not carry someone's words to any inbox they name.
+            "Welcome to AuthPortal. Confirm your email address to finish setting up your account.",
             "Confirm email", confirmationLink,
             "If you did not create this account, you can ignore this message."));
 

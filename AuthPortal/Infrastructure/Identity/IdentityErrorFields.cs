@@ -8,10 +8,12 @@ public static class IdentityErrorFields
 {
     public const string Password = "Password";
     public const string Email = "Email";
+    public const string DisplayName = DisplayNames.Field;
 
-    /// <summary><see cref="Password"/>, <see cref="Email"/> (user names are emails here), or null for the whole form.</summary>
+    /// <summary><see cref="Password"/>, <see cref="Email"/> (user names are emails here), <see cref="DisplayName"/>, or null for the whole form.</summary>
     public static string? FieldOf(IdentityError error) =>
-        error.Code.StartsWith("Password", StringComparison.Ordinal) ? Password
+        error.Code == DisplayName ? DisplayName
+        : error.Code.StartsWith("Password", StringComparison.Ordinal) ? Password
         : error.Code.Contains("Email", StringComparison.Ordinal) || error.Code.Contains("UserName", StringComparison.Ordinal) ? Email
         : null;
 
