@@ -221,4 +221,18 @@ public sealed class TokenEndpointTests(DefaultPortal factory) : IClassFixture<De
         Assert.Equal("invalid_request", body.GetProperty("error").GetString());
         Assert.Contains(description, body.GetProperty("error_description").GetString());
     }
+
+    [Fact]
+    public async Task ApiLogoutEndsTheSessionAndIsRecordedLikeABrowsersSignOut()
+    {
+        var user = await factory.CreateUserAsync("api-leaver@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("api-leaver@example.com")).AccessToken;
+
+        var logout = await client.SendWithTokenAsync(HttpMethod.Post, "/api/auth/logout", token);
+
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/api/me", token)).StatusCode);
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.SignedOut && e.ActorUserId == user.Id)));
+    }
 }

@@ -47,6 +47,49 @@ public sealed class RequestSecurityTests(DefaultPortal factory) : IClassFixture<
         Assert.DoesNotContain("domain=", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
     }
+
+    [Fact]
+    public async Task TheBlazorHubRefusesPagesOfOtherOrigins()
+    {
+        var client = factory.CreatePortalClient();
+        await client.SignInAsync(DefaultPortal.AdminEmail);
+
+        async Task<HttpStatusCode> NegotiateFromAsync(string? origin)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+            return (await client.SendAsync(request)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateFromAsync("http://localhost:4444"));
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateFromAsync("http://evil.localhost"));
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateFromAsync("null"));
+        Assert.Equal(HttpStatusCode.OK, await NegotiateFromAsync("http://localhost"));
+    }
+
+    [Fact]
+    public async Task EveryResponseHasARequestIdAndEveryRequestIsLogged()
+    {
+        var client = factory.CreatePortalClient();
+        var own = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        own.Headers.Add("X-Request-ID", "script-run-42.step-7");
+        var odd = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        odd.Headers.Add("X-Request-ID", "has spaces and\u00e9 is too odd");
+
+        var kept = await client.SendAsync(own);
+        var replaced = await client.SendAsync(odd);
+        var plain = await client.GetAsync("/Account/Login?code=secret-in-query");
+
+        Assert.Equal("script-run-42.step-7", kept.Headers.GetValues("X-Request-ID").Single());
+        Assert.NotEqual("has spaces and\u00e9 is too odd", replaced.Headers.GetValues("X-Request-ID").Single());
+        Assert.False(string.IsNullOrEmpty(plain.Headers.GetValues("X-Request-ID").Single()));
+        var line = factory.LogLines.Last(l => l.Contains("HTTP GET /Account/Login", StringComparison.Ordinal));
+        Assert.Contains("responded 200", line);
+        Assert.DoesNotContain("secret-in-query", string.Join('\n', factory.LogLines.Where(l => l.Contains("AuthPortal.Requests", StringComparison.Ordinal))));
+    }
 }
 
 public sealed class ProductionTransportTests

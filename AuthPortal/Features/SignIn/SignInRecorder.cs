@@ -38,8 +38,10 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, ServerSecret
             // The tracked copy follows, without becoming a pending change of its own.
             entry.Property(u => u.LastSignInAt).CurrentValue = now;
             entry.Property(u => u.LastSignInAt).OriginalValue = now;
+            entry.Property(u => u.LastSignInAt).IsModified = false;
             entry.Property(u => u.AccessFailedCount).CurrentValue = 0;
             entry.Property(u => u.AccessFailedCount).OriginalValue = 0;
+            entry.Property(u => u.AccessFailedCount).IsModified = false;
         }
         audit.Append(unitOfWork, new AuditRecord(AuditActions.SignInSucceeded)
         {

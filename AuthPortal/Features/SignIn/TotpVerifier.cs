@@ -83,6 +83,7 @@ public sealed partial class TotpVerifier(UserManager<AppUser> userManager, AppDb
             var property = entry.Property(u => u.LastTotpTimeStep);
             property.CurrentValue = accepted;
             property.OriginalValue = accepted;
+            property.IsModified = false;
         }
         return won;
     }

@@ -1,3 +1,4 @@
+using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Infrastructure.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -67,13 +68,15 @@ public static class TokenApi
         return TypedResults.Ok();
     }
 
-    private static async Task<NoContent> LogoutAsync(HttpContext context, SessionStore sessions)
+    private static async Task<NoContent> LogoutAsync(HttpContext context, SessionStore sessions, AuditLog audit)
     {
         var userId = context.User.UserId();
         if (context.User.SessionId() is { } sessionId)
         {
             await sessions.RevokeAsync(userId, sessionId, new Revocation(RevocationReasons.SignedOut, userId), context.RequestAborted);
         }
+        // Recorded like a browser's sign-out.
+        await audit.RecordAsync(new AuditRecord(AuditActions.SignedOut) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId }, context.RequestAborted);
         return TypedResults.NoContent();
     }
 }

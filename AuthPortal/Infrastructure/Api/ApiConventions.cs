@@ -14,6 +14,15 @@ public static class ApiConventions
     public static IServiceCollection AddApiConventions(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(json => StrictJson.Configure(json.SerializerOptions));
+        // Browsers may call /api only from Cors:AllowedOrigins, with a bearer token (never cookies: no credentials).
+        services.AddCors();
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<CrossOriginOptions>>((cors, origins) =>
+            cors.AddPolicy(ApiGroup.CorsPolicy, policy => policy
+                .WithOrigins(origins.Value.AllowedOrigins)
+                .AllowAnyHeader()
+                .AllowAnyMethod()
+                .WithExposedHeaders("WWW-Authenticate", "Retry-After", "X-Request-ID")
+                .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
 

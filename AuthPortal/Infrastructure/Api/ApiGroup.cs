@@ -19,8 +19,11 @@ public static class ApiGroup
     /// <summary>Rate limit per client address for the anonymous auth endpoints.</summary>
     public const string TokenRateLimitPolicy = "token";
 
+    /// <summary>The CORS policy of /api: the origins of Cors:AllowedOrigins, none by default.</summary>
+    public const string CorsPolicy = "api";
+
     public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app) =>
-        app.MapGroup("/api").RequireAuthorization(BearerPolicy).RequireRateLimiting(RateLimitPolicy);
+        app.MapGroup("/api").RequireAuthorization(BearerPolicy).RequireRateLimiting(RateLimitPolicy).RequireCors(CorsPolicy);
 
     /// <summary>An anonymous endpoint under /api: no bearer needed, limited per client address instead.</summary>
     public static TBuilder AllowAnonymousWithTokenLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>

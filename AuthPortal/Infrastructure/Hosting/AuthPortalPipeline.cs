@@ -20,6 +20,7 @@ public static class AuthPortalPipeline
     public static WebApplication UseAuthPortal(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseRequestTracing();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
@@ -40,6 +41,8 @@ public static class AuthPortalPipeline
             api.UseStatusCodePages();
         });
 
+        app.UseCrossOriginHubGuard();
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
         // After authorization, so the "api" limit can key on the bearer token's subject.

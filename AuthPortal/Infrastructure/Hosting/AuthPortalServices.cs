@@ -48,6 +48,7 @@ public static class AuthPortalServices
         services.AddValidatedOptions<LockoutPolicyOptions>(LockoutPolicyOptions.Section);
         services.AddValidatedOptions<EmailOptions>(EmailOptions.Section);
         services.AddValidatedOptions<ProxyOptions>(ProxyOptions.Section);
+        services.AddValidatedOptions<CrossOriginOptions>(CrossOriginOptions.Section);
         services.AddValidatedOptions<SessionPolicyOptions>(SessionPolicyOptions.Section);
         services.AddValidatedOptions<JwtOptions>(JwtOptions.Section);
         services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);

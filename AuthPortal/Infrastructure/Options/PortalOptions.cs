@@ -128,6 +128,23 @@ public sealed class SmtpOptions
     public bool AllowInsecure { get; set; }
 }
 
+/// <summary>Browser origins allowed to call /api (CORS). None by default: scripts and servers need no CORS.</summary>
+public sealed class CrossOriginOptions : IValidatableObject
+{
+    public const string Section = "Cors";
+
+    public string[] AllowedOrigins { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var origin in AllowedOrigins.Where(o => !Uri.TryCreate(o, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.PathAndQuery != "/" || o.EndsWith('/')))
+        {
+            yield return new ValidationResult($"must hold origins such as https://app.example.com (scheme, host and port only); '{origin}' is not one", [nameof(AllowedOrigins)]);
+        }
+    }
+}
+
 public sealed class ProxyOptions : IValidatableObject
 {
     public const string Section = "Proxy";
