@@ -39,7 +39,22 @@ public class PortalFactory : WebApplicationFactory<Program>
     public string MailDirectory => Path.Combine(Directory_, "mail");
     public ConcurrentQueue<string> LogLines { get; } = new();
 
-    public Mailbox Mailbox => new(MailDirectory);
+    /// <summary>The pickup directory, once every queued message has been delivered (mail goes out in the background).</summary>
+    public Mailbox Mailbox
+    {
+        get
+        {
+            DeliverQueuedMailAsync().GetAwaiter().GetResult();
+            return new Mailbox(MailDirectory);
+        }
+    }
+
+    /// <summary>Waits until the app has delivered (or given up on) every message it queued.</summary>
+    public Task DeliverQueuedMailAsync() =>
+        Services.GetRequiredService<AuthPortal.Infrastructure.Email.MailQueue>().WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>Extra registrations for one test (instrumentation around a real service, never a fake of one).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
 
     /// <summary>Set before the app starts to run it on a clock the test moves.</summary>
     public Microsoft.Extensions.Time.Testing.FakeTimeProvider? Clock { get; init; }
@@ -53,6 +68,10 @@ public class PortalFactory : WebApplicationFactory<Program>
         }
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(LogLines)));
         builder.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ClientAddressFilter>());
+        if (TestServices is not null)
+        {
+            builder.ConfigureServices(TestServices);
+        }
         if (Clock is not null)
         {
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));

@@ -197,3 +197,125 @@ public sealed class ClosedRegistrationTests
         Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync()));
     }
 }
+
+/// <summary>Registration answers the same way, and costs the same, whether the address was free or taken, in every mode.</summary>
+public sealed class RegistrationSameAnswerTests
+{
+    /// <summary>Counts password hashing around the real hasher.</summary>
+    private sealed class CountingHasher(PasswordHasher<AppUser> inner) : IPasswordHasher<AppUser>
+    {
+        public int Hashed;
+
+        public string HashPassword(AppUser user, string password)
+        {
+            Interlocked.Increment(ref Hashed);
+            return inner.HashPassword(user, password);
+        }
+
+        public PasswordVerificationResult VerifyHashedPassword(AppUser user, string hashedPassword, string providedPassword) =>
+            inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+    }
+
+    private static (PortalFactory Portal, CountingHasher Hasher) Portal(bool requireConfirmedEmail)
+    {
+        var hasher = new CountingHasher(new PasswordHasher<AppUser>());
+        var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("Auth:RequireConfirmedEmail", requireConfirmedEmail.ToString())))
+        {
+            TestServices = services => services.AddSingleton<IPasswordHasher<AppUser>>(hasher),
+        };
+        return (portal, hasher);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheApiAnswersAndHashesTheSameForAFreeAndATakenAddress(bool requireConfirmedEmail)
+    {
+        var (portal, hasher) = Portal(requireConfirmedEmail);
+        using var _ = portal;
+        await portal.CreateUserAsync("taken@example.com");
+        var client = portal.CreatePortalClient();
+
+        var before = hasher.Hashed;
+        var free = await client.PostAsJsonAsync("/api/auth/register", new { email = "free@example.com", password = Accounts.Password, displayName = "Free" });
+        var hashedForFree = hasher.Hashed - before;
+        before = hasher.Hashed;
+        var taken = await client.PostAsJsonAsync("/api/auth/register", new { email = "taken@example.com", password = Accounts.Password, displayName = "Taken" });
+        var hashedForTaken = hasher.Hashed - before;
+
+        Assert.Equal(HttpStatusCode.Accepted, free.StatusCode);
+        await SameAnswer.AssertAsync(free, taken);
+        Assert.Equal(1, hashedForFree);
+        Assert.Equal(hashedForFree, hashedForTaken);
+        Assert.Single(portal.Mailbox.To("taken@example.com"), m => m.Subject == "Someone tried to register with your email");
+    }
+
+    [Fact]
+    public async Task WithoutConfirmationThePageNeitherSignsInNorSaysTheAddressIsTaken()
+    {
+        var (portal, _) = Portal(requireConfirmedEmail: false);
+        using var __ = portal;
+        await portal.CreateUserAsync("page-taken@example.com");
+
+        var free = await portal.CreatePortalClient().SubmitAsync("/Account/Register", "register", RegistrationForm("page-free@example.com"));
+        var taken = await portal.CreatePortalClient().SubmitAsync("/Account/Register", "register", RegistrationForm("page-taken@example.com"));
+
+        Assert.Equal(HttpStatusCode.Redirect, free.StatusCode);
+        Assert.Equal(free.LocalRedirect().Replace("page-free", "page-taken", StringComparison.Ordinal), taken.LocalRedirect());
+        Assert.False(free.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("AuthPortal=", StringComparison.Ordinal)));
+        // The new account can sign in straight away, as configured.
+        Assert.Equal(HttpStatusCode.Redirect, (await portal.CreatePortalClient().SignInAsync("page-free@example.com")).StatusCode);
+    }
+
+    private static Dictionary<string, string> RegistrationForm(string email) => new()
+    {
+        ["Input.Email"] = email, ["Input.DisplayName"] = "Page Person", ["Input.Password"] = Accounts.Password, ["Input.ConfirmPassword"] = Accounts.Password,
+    };
+}
+
+/// <summary>Security notices go to the account's own address when its password or address changes (ASVS V6).</summary>
+public sealed class SecurityNoticeTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    [Fact]
+    public async Task AChangedPasswordIsToldToTheAccountsAddress()
+    {
+        await factory.CreateUserAsync("noticed@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("noticed@example.com")).AccessToken;
+
+        var changed = await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/password", token, new { currentPassword = Accounts.Password, newPassword = "violet harbor quartz lantern" });
+
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        Assert.Single(factory.Mailbox.To("noticed@example.com"), m => m.Subject == "Your password was changed");
+    }
+
+    [Fact]
+    public async Task AResetPasswordIsTold()
+    {
+        await factory.CreateUserAsync("reset-noticed@example.com");
+        var client = factory.CreatePortalClient();
+        await client.SubmitAsync("/Account/ForgotPassword", "forgot-password", new Dictionary<string, string> { ["Input.Email"] = "reset-noticed@example.com" });
+        var link = new Uri(factory.Mailbox.LinkIn("reset-noticed@example.com", "Reset your password")).PathAndQuery;
+
+        await client.SubmitAsync(link, "reset-password", new Dictionary<string, string> { ["Input.Password"] = "violet harbor quartz lantern", ["Input.ConfirmPassword"] = "violet harbor quartz lantern" });
+
+        Assert.Single(factory.Mailbox.To("reset-noticed@example.com"), m => m.Subject == "Your password was reset");
+    }
+
+    [Fact]
+    public async Task AChangedAddressIsToldToTheOldAddress()
+    {
+        var user = await factory.CreateUserAsync("old-address@example.com");
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var links = scope.ServiceProvider.GetRequiredService<AccountLinks>();
+            await links.RequestEmailChangeAsync((await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByIdAsync(user.Id))!, "new-address@example.com", "http://localhost/");
+        }
+        var link = new Uri(factory.Mailbox.LinkIn("new-address@example.com", "Confirm")).PathAndQuery;
+
+        await factory.CreatePortalClient().GetAsync(link);
+
+        var notice = Assert.Single(factory.Mailbox.To("old-address@example.com"), m => m.Subject == "Your email address was changed");
+        Assert.Contains("new-address@example.com", notice.TextBody);
+    }
+}

@@ -25,6 +25,7 @@ public sealed class SmtpTests
         var client = factory.CreatePortalClient();
 
         var response = await client.SubmitAsync("/Account/Register", "register", Registration("smtp-user@example.com"));
+        await factory.DeliverQueuedMailAsync();
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var (from, to, data) = Assert.Single(smtp.Received);
@@ -49,11 +50,13 @@ public sealed class SmtpTests
         var client = factory.CreatePortalClient();
 
         var response = await client.SubmitAsync("/Account/Register", "register", Registration("no-tls@example.com"));
+        await factory.DeliverQueuedMailAsync();
 
+        // The page does not wait for the mail server (and so says nothing it could reveal); the failure is logged.
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Contains("mailFailed=1", response.LocalRedirect());
+        Assert.StartsWith("/Account/RegisterConfirmation", response.LocalRedirect());
         Assert.Empty(smtp.Received);
-        Assert.Contains("could not be sent", await (await client.GetAsync(response.LocalRedirect())).TextAsync());
+        Assert.Contains(factory.LogLines, l => l.Contains("Could not send \"Confirm your email address\" to no-tls@example.com", StringComparison.Ordinal));
         Assert.True(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "no-tls@example.com")));
     }
 }

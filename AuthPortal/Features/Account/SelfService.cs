@@ -4,6 +4,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.SignIn;
+using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Identity;
 using Microsoft.AspNetCore.Identity;
 using QRCoder;
@@ -121,6 +122,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
             return result.Errors.Select(e => new FieldError(IdentityErrorFields.FieldOf(e) == IdentityErrorFields.Password ? "NewPassword" : null, e.Description)).ToList();
         }
         await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
+        await scope.ServiceProvider.GetRequiredService<IMailSender>().SendAsync(AccountEmails.Notice(user.Email!, "Your password was changed",
+            "The password of your AuthPortal account was just changed. Your other sessions were signed out."));
         await sessions.RevokeAllAsync(userId, new Revocation(RevocationReasons.PasswordChanged, userId), keepSessionId: currentSessionId);
         return [];
     }

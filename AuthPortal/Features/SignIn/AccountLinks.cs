@@ -95,6 +95,8 @@ public sealed class AccountLinks(
                 await userManager.ResetAccessFailedCountAsync(user);
             }
             await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
+            await mail.SendAsync(AccountEmails.Notice(user.Email!, "Your password was reset",
+                "The password of your AuthPortal account was just reset through a link sent to this address. Every session was signed out."));
             // Whoever knew the old password is out: every session ends.
             await sessions.RevokeAllAsync(user.Id, new Revocation(RevocationReasons.PasswordReset, user.Id));
         }
@@ -149,6 +151,12 @@ public sealed class AccountLinks(
         {
             ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { from = oldEmail, to = email },
         });
+        // The old address hears of it: if the change was not its owner's doing, this is how they find out.
+        if (!string.IsNullOrEmpty(oldEmail))
+        {
+            await mail.SendAsync(AccountEmails.Notice(oldEmail, "Your email address was changed",
+                $"The AuthPortal account that used this address now signs in with {email}. Messages about it go there from now on."));
+        }
         return result;
     }
 }

@@ -20,11 +20,11 @@ public static class RegistrationApi
         api.MapPost("/auth/register", RegisterAsync).WithTags("Authentication").AllowAnonymousWithTokenLimit().DisableAntiforgery()
             .Accepts<RegisterRequest>("application/json")
             .WithSummary("Self-registration")
-            .WithDescription("202: a confirmation email was sent (also when the address already has an account, so the answer reveals nothing). 201: confirmation is off and the account exists.");
+            .WithDescription("Always 202 with the same body: a message goes to the address (a confirmation link, or a notice when it already has an account), so the answer reveals nothing.");
         return api;
     }
 
-    private static async Task<Results<Created<RegisterResponse>, Accepted<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+    private static async Task<Results<Accepted<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         HttpContext context, Registration registration, IOptions<AuthOptions> auth, PublicAddress publicAddress)
     {
         if (!auth.Value.AllowSelfRegistration)
@@ -65,11 +65,8 @@ public static class RegistrationApi
                         IdentityErrorFields.Password => "password", IdentityErrorFields.Email => "email", IdentityErrorFields.DisplayName => "displayName", _ => "body",
                     }, e.Description)));
         }
-        if (registration.RequiresConfirmation || outcome.Status == Registration.Status.AlreadyRegistered)
-        {
-            return TypedResults.Accepted((string?)null, new RegisterResponse("confirmation_sent",
-                "If the address can be registered, a confirmation link is on its way. Open it, then sign in."));
-        }
-        return TypedResults.Created((string?)null, new RegisterResponse("created", "The account is ready: sign in."));
+        // One answer, whether the address was free or taken and whether confirmation is required: nothing to enumerate.
+        return TypedResults.Accepted((string?)null, new RegisterResponse("confirmation_sent",
+            "If the address can be registered, a link is on its way. Open it, then sign in."));
     }
 }

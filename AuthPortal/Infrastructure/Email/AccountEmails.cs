@@ -26,6 +26,18 @@ internal sealed class AccountEmails(IMailSender sender) : IEmailSender<AppUser>
             $"Your AuthPortal password reset code is: {resetCode}",
             Layout("Your password reset code", $"<p>Your password reset code is:</p><p style=\"font-size:20px;font-family:monospace\">{WebUtility.HtmlEncode(resetCode)}</p>")));
 
+    /// <summary>
+    /// A security notice to an account's own (confirmed) address: something changed, and what to do if it was not the
+    /// owner (ASVS V6). It carries no link: a notice is not a place to click.
+    /// </summary>
+    public static OutgoingMail Notice(string to, string subject, string what)
+    {
+        const string advice = "If this was not you, reset your password from the sign-in page at once and tell your administrator.";
+        var text = $"{what}\n\n{advice}\n\n— AuthPortal";
+        var html = Layout(subject, $"<p>{WebUtility.HtmlEncode(what)}</p><p style=\"font-size:12px;color:#666\">{WebUtility.HtmlEncode(advice)}</p>");
+        return new OutgoingMail(to, subject, text, html);
+    }
+
     internal static OutgoingMail Compose(string to, string subject, string intro, string buttonText, string link, string footer)
     {
         var text = $"{intro}\n\n{buttonText}: {link}\n\n{footer}\n\n— AuthPortal";

@@ -88,7 +88,10 @@ public static class AuthPortalServices
 
         // Audit, email, public address
         services.AddSingleton<AuditLog>();
-        services.AddSingleton<IMailSender, MailKitMailSender>();
+        services.AddSingleton<MailKitMailSender>();
+        services.AddSingleton<MailQueue>();
+        services.AddSingleton<IMailSender>(sp => sp.GetRequiredService<MailQueue>());
+        services.AddHostedService<MailDispatcher>();
         services.AddSingleton<IEmailSender<AppUser>, AccountEmails>();
         services.AddSingleton<PublicAddress>();
 
