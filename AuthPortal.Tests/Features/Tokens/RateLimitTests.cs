@@ -72,3 +72,58 @@ public sealed class RateLimitTests
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5).Append(HttpStatusCode.TooManyRequests), statuses);
     }
 }
+
+/// <summary>The account forms share the token endpoint's per-address budget, and mail to one address is capped.</summary>
+public sealed class AccountFormLimitTests
+{
+    private static HttpClient ClientFrom(PortalFactory portal, string address)
+    {
+        var client = portal.CreatePortalClient();
+        client.DefaultRequestHeaders.Add("X-Test-Client-Ip", address);
+        return client;
+    }
+
+    [Fact]
+    public async Task TheFormsAndTheTokenEndpointDrawOnOneBudgetPerAddressAndSayHowLongToWait()
+    {
+        using var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("RateLimits:TokenPerMinute", "4")));
+        var client = ClientFrom(portal, "198.51.100.20");
+
+        var answers = new List<HttpResponseMessage>
+        {
+            await client.PasswordGrantAsync("spray-1@example.com", "wrong password"),
+            await client.SignInAsync("spray-2@example.com", "wrong password"),
+            await client.SubmitAsync("/Account/ForgotPassword", "forgot-password", new Dictionary<string, string> { ["Input.Email"] = "spray-3@example.com" }),
+            await client.SubmitAsync("/Account/ResendEmailConfirmation", "resend-confirmation", new Dictionary<string, string> { ["Input.Email"] = "spray-4@example.com" }),
+            await client.SignInAsync("spray-5@example.com", "wrong password"),
+        };
+
+        Assert.All(answers.Take(4), a => Assert.NotEqual(HttpStatusCode.TooManyRequests, a.StatusCode));
+        var limited = answers[4];
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal("text/html", limited.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Too many attempts came from your network", await limited.TextAsync());
+        // Reading a form is free, and another address has its own budget.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/Account/Login")).StatusCode);
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, (await ClientFrom(portal, "198.51.100.21").SignInAsync("spray-6@example.com", "wrong password")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OneInboxGetsAtMostThreeMailsFromTheFormsWhoeverAsks()
+    {
+        using var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail));
+        await portal.CreateUserAsync("flooded@example.com");
+
+        var answers = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await ClientFrom(portal, $"203.0.113.{i + 1}").SubmitAsync("/Account/ForgotPassword", "forgot-password",
+                new Dictionary<string, string> { ["Input.Email"] = "flooded@example.com" });
+            answers.Add(await response.TextAsync());
+        }
+
+        Assert.Equal(3, portal.Mailbox.To("flooded@example.com").Count);
+        Assert.Single(answers.Distinct()); // every asker saw the same page
+    }
+}

@@ -12,6 +12,25 @@ namespace AuthPortal.Components.Account;
 
 internal static class AccountEndpoints
 {
+    /// <summary>The forms that try a password or send mail: they share the token endpoint's per-address budget.</summary>
+    private static readonly IReadOnlySet<string> LimitedForms = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        AccountRoutes.Login, AccountRoutes.Register, AccountRoutes.ForgotPassword, AccountRoutes.ResendEmailConfirmation,
+    };
+
+    /// <summary>Rate-limits posts to the account forms like the token endpoint (reading them stays free).</summary>
+    public static RazorComponentsEndpointConventionBuilder LimitAccountForms(this RazorComponentsEndpointConventionBuilder pages)
+    {
+        pages.Add(endpoint =>
+        {
+            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } route } && LimitedForms.Contains(route))
+            {
+                endpoint.Metadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(Infrastructure.Api.ApiGroup.TokenRateLimitPolicy));
+            }
+        });
+        return pages;
+    }
+
     /// <summary>Endpoints the static account pages post to.</summary>
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {

@@ -18,6 +18,7 @@ public sealed class AccountLinks(
     IMailSender mail,
     AuditLog audit,
     SessionStore sessions,
+    MailQuota quota,
     TimeProvider time)
 {
     public static string Encode(string token) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
@@ -43,6 +44,10 @@ public sealed class AccountLinks(
 
     public async Task SendConfirmationAsync(AppUser user, string baseUri)
     {
+        if (!quota.TryTake(user.Email!))
+        {
+            return;
+        }
         var code = Encode(await userManager.GenerateEmailConfirmationTokenAsync(user));
         await accountEmails.SendConfirmationLinkAsync(user, user.Email!,
             Link(baseUri, AccountRoutes.ConfirmEmail, new() { ["userId"] = user.Id, ["code"] = code }));
@@ -62,7 +67,8 @@ public sealed class AccountLinks(
     public async Task SendPasswordResetAsync(string email, string baseUri)
     {
         var user = await userManager.FindByEmailAsync(email.Trim());
-        if (user is null || !user.EmailConfirmed || user.DisabledAt is not null || LockoutRules.IsHeldByAdministrator(user, time.GetUtcNow()))
+        if (user is null || !user.EmailConfirmed || user.DisabledAt is not null || LockoutRules.IsHeldByAdministrator(user, time.GetUtcNow())
+            || !quota.TryTake(user.Email!))
         {
             return;
         }
@@ -113,6 +119,10 @@ public sealed class AccountLinks(
         }
         if (await userManager.FindByEmailAsync(newEmail) is not null)
         {
+            if (!quota.TryTake(newEmail))
+            {
+                return IdentityResult.Success;
+            }
             // Tell the owner of that address instead of the requester (no enumeration).
             await mail.SendAsync(AccountEmails.Compose(newEmail, "Someone tried to use your email address",
                 "Someone asked to move an AuthPortal account to this email address, which already has an account. Nothing was changed.",

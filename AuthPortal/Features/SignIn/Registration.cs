@@ -15,6 +15,7 @@ public sealed class Registration(
     UserManager<AppUser> userManager,
     AccountLinks links,
     IMailSender mail,
+    MailQuota quota,
     AuditLog audit,
     TimeProvider time)
 {
@@ -96,6 +97,10 @@ public sealed class Registration(
         userManager.PasswordHasher.HashPassword(candidate, password);
         // Tell the address's owner instead of the visitor, so registration does not reveal which
         // emails have accounts.
+        if (!quota.TryTake(email))
+        {
+            return new Outcome(Status.AlreadyRegistered, IdentityResult.Success, existing);
+        }
         await mail.SendAsync(AccountEmails.Compose(email, "Someone tried to register with your email",
             "Someone tried to create an AuthPortal account with this email address, which already has one.",
             "Sign in", new Uri(new Uri(baseUri), AccountRoutes.Login.TrimStart('/')).ToString(),

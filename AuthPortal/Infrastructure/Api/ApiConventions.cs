@@ -30,10 +30,14 @@ public static class ApiConventions
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Token endpoint: per client IP (X-Forwarded-For counts only from Proxy:KnownProxies).
-            limiter.AddPolicy(ApiGroup.TokenRateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.Value.TokenPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // Anonymous credential and account endpoints (token, revoke, register API, and the sign-in, registration,
+            // forgot-password and resend-confirmation forms): one budget per client IP for all of them together, so
+            // password spraying or mail bombing cannot move to whichever door is left open. Only posts count: reading
+            // a form is free. (X-Forwarded-For counts only from Proxy:KnownProxies.)
+            limiter.AddPolicy(ApiGroup.TokenRateLimitPolicy, context => HttpMethods.IsPost(context.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter("ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.Value.TokenPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter("read"));
             // Other /api calls: per principal (the bearer credential's subject, its Name), after authorization has run.
             limiter.AddPolicy(ApiGroup.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.User.Identity?.Name is { Length: > 0 } subject ? "user:" + subject : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
@@ -42,6 +46,11 @@ public static class ApiConventions
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
                 ApiProblem.SetRetryAfter(context.HttpContext.Response, retryAfter);
+                if (!context.HttpContext.Request.Path.StartsWithSegments("/api"))
+                {
+                    await TooManyRequestsPage.WriteAsync(context.HttpContext, retryAfter);
+                    return;
+                }
                 await ApiProblem.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
                     $"Rate limit reached. Try again in {(int)Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
             };

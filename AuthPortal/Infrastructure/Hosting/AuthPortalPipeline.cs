@@ -62,7 +62,7 @@ public static class AuthPortalPipeline
             .MapSessionsApi()
             .MapUsersApi();
         app.MapAccountEndpoints();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();
         return app;
     }
 

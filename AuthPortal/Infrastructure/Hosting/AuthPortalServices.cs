@@ -90,6 +90,7 @@ public static class AuthPortalServices
         services.AddSingleton<AuditLog>();
         services.AddSingleton<MailKitMailSender>();
         services.AddSingleton<MailQueue>();
+        services.AddSingleton<MailQuota>();
         services.AddSingleton<IMailSender>(sp => sp.GetRequiredService<MailQueue>());
         services.AddHostedService<MailDispatcher>();
         services.AddSingleton<IEmailSender<AppUser>, AccountEmails>();

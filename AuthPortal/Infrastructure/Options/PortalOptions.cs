@@ -215,4 +215,11 @@ public sealed class RateLimitOptions
 
     [Range(1, 1_000_000, ErrorMessage = "must be between 1 and 1000000")]
     public int ApiPerMinute { get; set; } = 100;
+
+    /// <summary>Mails one address may receive from the account forms (register, resend, forgot password) per window.</summary>
+    [Range(1, 1000, ErrorMessage = "must be between 1 and 1000")]
+    public int MailsPerAddress { get; set; } = 3;
+
+    [Range(1, 1440, ErrorMessage = "must be between 1 and 1440")]
+    public int MailWindowMinutes { get; set; } = 15;
 }
