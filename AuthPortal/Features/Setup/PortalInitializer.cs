@@ -90,6 +90,11 @@ public static class PortalInitializer
         {
             logger.LogInformation("Encrypted {Keys} Data Protection keys and {Secrets} second-factor secrets that were stored in clear.", keys, secrets);
         }
+        if (string.IsNullOrEmpty(services.GetRequiredService<IOptions<AppOptions>>().Value.PublicUrl) && !app.Environment.IsDevelopment())
+        {
+            logger.LogWarning("App:PublicUrl is not set: emailed links use the address of the request that caused them. " +
+                "Set App:PublicUrl to the address people use to reach the portal, such as https://id.example.com.");
+        }
         if (!certificate.Configured && !app.Environment.IsDevelopment())
         {
             logger.LogWarning("DataProtection:CertificatePath is not set: the key ring is encrypted with a certificate generated at {Path}. " +
