@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 namespace AuthPortal.Tests.E2E;
 
 [Trait("Category", "E2E")]
+[Collection(BrowserCollection.Name)]
 public sealed class AccountSecurityTests
 {
     private static readonly Dictionary<string, string?> WithAdministrator = PortalSettings.WithAdministrator("ops@example.com");

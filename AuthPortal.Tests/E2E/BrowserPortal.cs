@@ -83,3 +83,13 @@ public sealed class BrowserPortal : IAsyncDisposable
         await Portal.DisposeAsync();
     }
 }
+
+/// <summary>
+/// Browser tests run one at a time, after the rest of the suite: a browser and a live circuit on two busy cores are
+/// what a person would see on a slow machine, not a fair test of the portal's own timing (revocation within 2 s).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserCollection
+{
+    public const string Name = "Browser";
+}

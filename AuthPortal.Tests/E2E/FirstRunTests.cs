@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 namespace AuthPortal.Tests.E2E;
 
 [Trait("Category", "E2E")]
+[Collection(BrowserCollection.Name)]
 public sealed class FirstRunTests
 {
     [Fact]

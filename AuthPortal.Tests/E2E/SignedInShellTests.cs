@@ -38,6 +38,7 @@ public sealed class SignedInBrowser : IAsyncLifetime
 }
 
 [Trait("Category", "E2E")]
+[Collection(BrowserCollection.Name)]
 public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<SignedInBrowser>
 {
     [Fact]

@@ -80,7 +80,10 @@ public sealed class AccountFlowTests(DefaultPortal factory) : IClassFixture<Defa
         Assert.Single(factory.Mailbox.To("pending@example.com"));
         Assert.Empty(factory.Mailbox.To("already@example.com"));
         var link = new Uri(factory.Mailbox.LinkIn("pending@example.com", "Confirm your email")).PathAndQuery;
-        Assert.Contains("Email confirmed", await (await client.GetAsync(link)).TextAsync());
+        // This browser did not register the account, so its owner now chooses the password (see the registration tests).
+        var confirmed = await client.GetAsync(link);
+        Assert.StartsWith(AccountRoutes.ResetPassword, confirmed.LocalRedirect());
+        Assert.Contains("Choose your password", await (await client.GetAsync(confirmed.LocalRedirect())).TextAsync());
         Assert.Contains("Already confirmed", await (await client.GetAsync(link)).TextAsync());
     }
 

@@ -319,3 +319,44 @@ public sealed class SecurityNoticeTests(DefaultPortal factory) : IClassFixture<D
         Assert.Contains("new-address@example.com", notice.TextBody);
     }
 }
+
+/// <summary>Nobody ends up owning an account whose password someone else chose for their address.</summary>
+public sealed class RegistrationHijackTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    [Fact]
+    public async Task AnAccountRegisteredForSomeoneElsesAddressGetsTheOwnersPasswordNotTheRegistrants()
+    {
+        const string victim = "victim-address@example.com", attackersPassword = "attacker chose this one", ownersPassword = "violet harbor quartz lantern";
+        // The attacker registers the victim's address through the API, with a password of their own.
+        var attacker = factory.CreatePortalClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await attacker.PostAsJsonAsync("/api/auth/register", new { email = victim, password = attackersPassword, displayName = "Victim" })).StatusCode);
+
+        // Later the victim asks for a confirmation link and opens it.
+        var owner = factory.CreatePortalClient();
+        await owner.SubmitAsync("/Account/ResendEmailConfirmation", "resend-confirmation", new Dictionary<string, string> { ["Input.Email"] = victim });
+        var confirm = await owner.GetAsync(new Uri(factory.Mailbox.LinkIn(victim, "Confirm your email")).PathAndQuery);
+
+        // The address is confirmed, and the attacker's password is worth nothing: the owner chooses one.
+        Assert.StartsWith(AccountRoutes.ResetPassword, confirm.LocalRedirect());
+        Assert.Equal("invalid_grant", await (await attacker.PasswordGrantAsync(victim, attackersPassword)).ErrorCodeAsync());
+        var chosen = await owner.SubmitAsync(confirm.LocalRedirect(), "reset-password", new Dictionary<string, string> { ["Input.Password"] = ownersPassword, ["Input.ConfirmPassword"] = ownersPassword });
+        Assert.Equal(HttpStatusCode.Redirect, chosen.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await owner.PasswordGrantAsync(victim, ownersPassword)).StatusCode);
+        Assert.Equal("invalid_grant", await (await attacker.PasswordGrantAsync(victim, attackersPassword)).ErrorCodeAsync());
+    }
+
+    [Fact]
+    public async Task WhoRegisteredInThisBrowserKeepsTheirPassword()
+    {
+        var client = factory.CreatePortalClient();
+        await client.SubmitAsync("/Account/Register", "register", new Dictionary<string, string>
+        {
+            ["Input.Email"] = "self-registered@example.com", ["Input.DisplayName"] = "Self", ["Input.Password"] = Accounts.Password, ["Input.ConfirmPassword"] = Accounts.Password,
+        });
+
+        var confirm = await client.GetAsync(new Uri(factory.Mailbox.LinkIn("self-registered@example.com", "Confirm your email")).PathAndQuery);
+
+        Assert.Contains("Email confirmed", await confirm.TextAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.PasswordGrantAsync("self-registered@example.com")).StatusCode);
+    }
+}

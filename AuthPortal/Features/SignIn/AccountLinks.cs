@@ -3,6 +3,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Infrastructure.Email;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -14,6 +15,7 @@ namespace AuthPortal.Features.SignIn;
 /// </summary>
 public sealed class AccountLinks(
     UserManager<AppUser> userManager,
+    IDataProtectionProvider dataProtection,
     IEmailSender<AppUser> accountEmails,
     IMailSender mail,
     AuditLog audit,
@@ -21,6 +23,69 @@ public sealed class AccountLinks(
     MailQuota quota,
     TimeProvider time)
 {
+    /// <summary>
+    /// Set in the browser that registers, holding (encrypted) the address it registered. The confirmation link proves the
+    /// address; this cookie proves that the person confirming also chose the password. Set for taken addresses too, so
+    /// the answer to a registration looks the same either way.
+    /// </summary>
+    public const string RegistrantCookie = "AuthPortal.Registrant";
+
+    public enum Confirmation { Confirmed, AlreadyConfirmed, ChoosePassword, Invalid }
+
+    public sealed record ConfirmationResult(Confirmation Outcome, string? ResetCode = null);
+
+    private ITimeLimitedDataProtector Registrants => dataProtection.CreateProtector("AuthPortal.Registrant.v1").ToTimeLimitedDataProtector();
+
+    /// <summary>Marks this browser as the one that registered <paramref name="email"/> (for a day, as long as the link lasts).</summary>
+    public void RememberRegistrant(HttpResponse response, string email) =>
+        response.Cookies.Append(RegistrantCookie, Registrants.Protect(email.Trim().ToUpperInvariant(), TimeSpan.FromDays(1)), new CookieOptions
+        {
+            HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = response.HttpContext.Request.IsHttps, Path = "/Account", MaxAge = TimeSpan.FromDays(1),
+        });
+
+    /// <summary>
+    /// Confirms the address. When the browser confirming is not the one that registered (another person asked for the
+    /// link again, or the account was registered through the API), the address's owner is confirming an account whose
+    /// password someone else may have chosen: that password stops working, and the owner chooses one with the reset
+    /// code returned.
+    /// </summary>
+    public async Task<ConfirmationResult> ConfirmEmailAsync(string? userId, string? code, HttpRequest request)
+    {
+        if (userId is null || Decode(code) is not { } token || await userManager.FindByIdAsync(userId) is not { } user)
+        {
+            return new ConfirmationResult(Confirmation.Invalid);
+        }
+        var wasConfirmed = user.EmailConfirmed;
+        if (!(await userManager.ConfirmEmailAsync(user, token)).Succeeded)
+        {
+            return new ConfirmationResult(wasConfirmed ? Confirmation.AlreadyConfirmed : Confirmation.Invalid);
+        }
+        if (wasConfirmed)
+        {
+            return new ConfirmationResult(Confirmation.AlreadyConfirmed);
+        }
+        await audit.RecordAsync(new AuditRecord(AuditActions.EmailConfirmed) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
+        if (await userManager.HasPasswordAsync(user) && !IsRegistrant(request, user.Email!))
+        {
+            await userManager.RemovePasswordAsync(user);
+            await sessions.RevokeAllAsync(user.Id, new Revocation(RevocationReasons.PasswordReset, user.Id));
+            return new ConfirmationResult(Confirmation.ChoosePassword, Encode(await userManager.GeneratePasswordResetTokenAsync(user)));
+        }
+        return new ConfirmationResult(Confirmation.Confirmed);
+    }
+
+    private bool IsRegistrant(HttpRequest request, string email)
+    {
+        try
+        {
+            return request.Cookies[RegistrantCookie] is { } cookie && Registrants.Unprotect(cookie) == email.Trim().ToUpperInvariant();
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
+
     public static string Encode(string token) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
 
     public static string? Decode(string? code)
