@@ -88,7 +88,8 @@ public sealed class ApiConventionsTests(DefaultPortal factory) : IClassFixture<D
                 anonymous.Add($"{operation.Name.ToUpperInvariant()} {path.Name}");
             }
         }
-        Assert.Equal(["POST /api/auth/register", "POST /api/auth/revoke", "POST /api/auth/token"], anonymous.Where(a => a.Contains(" /api/", StringComparison.Ordinal)).Order());
+        Assert.Equal(["POST /api/auth/confirm-email", "POST /api/auth/forgot-password", "POST /api/auth/register", "POST /api/auth/resend-confirmation",
+            "POST /api/auth/reset-password", "POST /api/auth/revoke", "POST /api/auth/token"], anonymous.Where(a => a.Contains(" /api/", StringComparison.Ordinal)).Order());
 
         // And the group really is bearer-only: a browser's cookie does not open the rest.
         var browser = factory.CreatePortalClient();

@@ -58,6 +58,7 @@ public static class AuthPortalPipeline
         app.MapApiGroup()
             .MapTokenApi()
             .MapRegistrationApi()
+            .MapAccountLinksApi()
             .MapMeApi()
             .MapSessionsApi()
             .MapUsersApi();
