@@ -16,6 +16,7 @@ public sealed class Registration(
     AccountLinks links,
     IMailSender mail,
     MailQuota quota,
+    RegistrationPace pace,
     AuditLog audit,
     TimeProvider time)
 {
@@ -31,6 +32,7 @@ public sealed class Registration(
             return new Outcome(Status.NotOpenYet, IdentityResult.Failed(), null);
         }
 
+        var started = RegistrationPace.Start();
         email = email.Trim();
         var (name, nameError) = DisplayNames.Normalize(displayName);
         if (nameError is not null)
@@ -52,7 +54,7 @@ public sealed class Registration(
         var existing = await userManager.FindByEmailAsync(email);
         if (existing is not null)
         {
-            return await AlreadyRegisteredAsync(existing, candidate, password, email, baseUri);
+            return await AlreadyRegisteredAsync(existing, candidate, password, email, baseUri, started);
         }
 
         var user = new AppUser
@@ -73,7 +75,7 @@ public sealed class Registration(
             db.ChangeTracker.Clear();
             if (await userManager.FindByEmailAsync(email) is { } raced)
             {
-                return await AlreadyRegisteredAsync(raced, candidate, password, email, baseUri);
+                return await AlreadyRegisteredAsync(raced, candidate, password, email, baseUri, started);
             }
             throw;
         }
@@ -88,10 +90,23 @@ public sealed class Registration(
         });
         // Queued, not sent: the answer does not wait for (or reveal anything through) the mail server.
         await links.SendConfirmationAsync(user, baseUri);
+        pace.Created(started);
         return new Outcome(Status.Created, result, user);
     }
 
-    private async Task<Outcome> AlreadyRegisteredAsync(AppUser existing, AppUser candidate, string password, string email, string baseUri)
+    private async Task<Outcome> AlreadyRegisteredAsync(AppUser existing, AppUser candidate, string password, string email, string baseUri, long started)
+    {
+        try
+        {
+            return await NotifyOwnerAsync(existing, candidate, password, email, baseUri);
+        }
+        finally
+        {
+            await pace.MatchAsync(started);
+        }
+    }
+
+    private async Task<Outcome> NotifyOwnerAsync(AppUser existing, AppUser candidate, string password, string email, string baseUri)
     {
         // The same work a new account costs (hashing its password), so the time taken does not tell the two apart.
         userManager.PasswordHasher.HashPassword(candidate, password);

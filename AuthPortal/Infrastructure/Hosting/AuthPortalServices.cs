@@ -108,6 +108,7 @@ public static class AuthPortalServices
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<PasskeySignIn>();
         services.AddScoped<Registration>();
+        services.AddSingleton<RegistrationPace>();
         services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<AppUser>>());
 
         // Sessions
