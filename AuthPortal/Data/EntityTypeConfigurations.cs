@@ -75,6 +75,23 @@ internal sealed class SigningKeyConfiguration : IEntityTypeConfiguration<Signing
     }
 }
 
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> key)
+    {
+        key.HasKey(k => k.Id);
+        key.Property(k => k.Id).HasMaxLength(64);
+        key.Property(k => k.Name).HasMaxLength(100);
+        key.Property(k => k.Prefix).HasMaxLength(16);
+        key.Property(k => k.SecretHash).HasMaxLength(64);
+        key.Property(k => k.Scopes).HasMaxLength(1024);
+        key.Property(k => k.LastUsedIp).HasMaxLength(64);
+        key.HasIndex(k => k.SecretHash).IsUnique();
+        key.HasIndex(k => new { k.UserId, k.RevokedAt });
+        key.HasOne(k => k.User).WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
 internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
 {
     public void Configure(EntityTypeBuilder<RefreshToken> token)

@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Roles;
@@ -8,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AuthPortal.Features.Account;
 
 /// <summary>Deletes an account, unless it is the last administrator (the portal must keep one).</summary>
-public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, SessionStore sessions)
+public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, SessionStore sessions, ApiKeyStore apiKeys)
 {
     public sealed record Result(string? Error);
 
@@ -33,6 +34,7 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
         await transaction.CommitAsync(cancellationToken);
         // The rows went with the user (cascade); stop honouring them here at once and tell live circuits.
         sessions.ForgetDeleted(sessionIds);
+        apiKeys.ForgetOwner(user.Id);
         await audit.RecordAsync(new AuditRecord(AuditActions.AccountDeleted)
         {
             ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { email = user.Email },

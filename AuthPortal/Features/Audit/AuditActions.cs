@@ -35,4 +35,9 @@ public static class AuditActions
     public const string UserEnabled = "user.enabled";
     public const string UserLocked = "user.locked";
     public const string UserUnlocked = "user.unlocked";
+    public const string ApiKeyCreated = "apikey.created";
+    public const string ApiKeyRenamed = "apikey.renamed";
+    public const string ApiKeyRevoked = "apikey.revoked";
+    public const string ApiKeyRevokedUsed = "apikey.revoked_used";
+    public const string ApiKeyExpiredUsed = "apikey.expired_used";
 }

@@ -54,7 +54,8 @@ public static class AccessTokenValidation
                         await keys.RefreshAsync(context.HttpContext.RequestAborted);
                         // Tokens come only from the Authorization header, never from a query string.
                         context.Token = BearerToken(context.Request);
-                        if (context.Token is null)
+                        // Only JWTs (three dot-separated parts) are this scheme's: an API key is the ApiKey scheme's.
+                        if (context.Token is null || !context.Token.Contains('.'))
                         {
                             context.NoResult();
                         }

@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using Microsoft.AspNetCore.Identity;
@@ -14,7 +15,7 @@ public sealed record UserDetails(string Id, string Email, string DisplayName, bo
 /// permission; this class enforces the rules that hold whoever asks (no disabling or locking yourself).
 /// Disabling or locking ends every session of the user at once.
 /// </summary>
-public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore sessions, TimeProvider time)
+public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore sessions, ApiKeyStore apiKeys, TimeProvider time)
 {
     public async Task<UserDetails?> GetAsync(string userId)
     {
@@ -81,6 +82,8 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
         {
             await sessions.RevokeAllAsync(userId, new Revocation(endSessionsReason, actorUserId));
         }
+        // Their API keys are checked afresh at once (a disabled or locked owner's keys stop working).
+        apiKeys.ForgetOwner(userId);
         return null;
     }
 }

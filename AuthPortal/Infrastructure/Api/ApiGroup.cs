@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 
 namespace AuthPortal.Infrastructure.Api;
@@ -29,7 +28,7 @@ public static class ApiGroup
     public static TBuilder AllowAnonymousWithTokenLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AllowAnonymous().RequireRateLimiting(TokenRateLimitPolicy);
 
-    /// <summary>The bearer-only policy; bearer schemes (JWT now, API keys later) are listed here.</summary>
-    public static AuthorizationBuilder AddBearerPolicy(this AuthorizationBuilder authorization) =>
-        authorization.AddPolicy(BearerPolicy, policy => policy.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser());
+    /// <summary>The bearer-only policy over the given bearer schemes (access tokens, API keys): never the cookie.</summary>
+    public static AuthorizationBuilder AddBearerPolicy(this AuthorizationBuilder authorization, params string[] schemes) =>
+        authorization.AddPolicy(BearerPolicy, policy => policy.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser());
 }

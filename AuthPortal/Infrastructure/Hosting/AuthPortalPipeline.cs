@@ -1,5 +1,6 @@
 using AuthPortal.Components;
 using AuthPortal.Components.Account;
+using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Me;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
@@ -42,6 +43,7 @@ public static class AuthPortalPipeline
         });
 
         app.UseCrossOriginHubGuard();
+        app.UseNoApiKeysInUrls();
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -61,6 +63,7 @@ public static class AuthPortalPipeline
             .MapAccountLinksApi()
             .MapMeApi()
             .MapSessionsApi()
+            .MapApiKeysApi()
             .MapUsersApi();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();

@@ -4,6 +4,7 @@ using AuthPortal.Components.Layout;
 using AuthPortal.Components.Shared;
 using AuthPortal.Data;
 using AuthPortal.Features.Account;
+using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
@@ -18,6 +19,7 @@ using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Identity;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -125,6 +127,11 @@ public static class AuthPortalServices
         services.AddSingleton<SelfService>();
         services.AddScoped<Viewer>();
 
+        // API keys
+        services.AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.Section);
+        services.AddSingleton<ApiKeyStore>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+
         // Users and roles
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<UserDirectory>();
@@ -202,7 +209,7 @@ public static class AuthPortalServices
         services.AddAuthorizationBuilder()
             .AddPermissionPolicies()
             // /api takes bearer credentials only: a cookie alone gets 401 there, so there is no CSRF surface.
-            .AddBearerPolicy();
+            .AddBearerPolicy(AccessTokenValidation.Scheme, ApiKeyAuthentication.SchemeName);
         services.AddSingleton<IAuthorizationHandler, PermissionAuthorizationHandler>();
     }
 

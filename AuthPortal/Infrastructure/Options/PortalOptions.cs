@@ -145,6 +145,19 @@ public sealed class CrossOriginOptions : IValidatableObject
     }
 }
 
+public sealed class ApiKeyOptions
+{
+    public const string Section = "ApiKeys";
+
+    [Range(1, 3650, ErrorMessage = "must be between 1 and 3650")]
+    public int MaxLifetimeDays { get; set; } = 365;
+
+    public bool AllowNoExpiry { get; set; }
+
+    [Range(1, 1000, ErrorMessage = "must be between 1 and 1000")]
+    public int MaxPerUser { get; set; } = 50;
+}
+
 public sealed class ProxyOptions : IValidatableObject
 {
     public const string Section = "Proxy";

@@ -1,0 +1,139 @@
+using System.Net.Http.Headers;
+using System.Text;
+using AuthPortal.Features.ApiKeys;
+
+namespace AuthPortal.Tests.Features.ApiKeys;
+
+/// <summary>Personal API keys over the API: made, used with either header, narrowed, refused and revoked.</summary>
+public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    private async Task<(HttpClient Client, string Token)> SignedInAsync(string email, bool administrator = false)
+    {
+        if (!await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == email)))
+        {
+            await factory.CreateUserAsync(email, administrator: administrator);
+        }
+        var client = factory.CreatePortalClient();
+        return (client, (await client.GetTokensAsync(email)).AccessToken);
+    }
+
+    private static async Task<JsonElementHolder> CreateAsync(HttpClient client, string token, object body)
+    {
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/api-keys", token, body);
+        return new JsonElementHolder(response, response.Content.Headers.ContentLength > 0 ? await response.JsonAsync() : default);
+    }
+
+    private sealed record JsonElementHolder(HttpResponseMessage Response, System.Text.Json.JsonElement Json);
+
+    private static Task<HttpResponseMessage> WithKeyAsync(HttpClient client, string path, string key, bool header = false)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (header)
+        {
+            request.Headers.Add("X-Api-Key", key);
+        }
+        else
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        return client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task AKeyIsShownOnceStoredHashedAndWorksWithEitherHeader()
+    {
+        var (client, token) = await SignedInAsync("keyholder@example.com");
+
+        var created = await CreateAsync(client, token, new { name = "CI job", scopes = Array.Empty<string>(), expiresInDays = 30 });
+
+        Assert.Equal(HttpStatusCode.Created, created.Response.StatusCode);
+        var key = created.Json.GetProperty("key").GetString()!;
+        Assert.True(ApiKeyFormat.IsWellFormed(key));
+        Assert.Equal(key[..10], created.Json.GetProperty("prefix").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/me", key, header: true)).StatusCode);
+        var list = await (await client.GetWithTokenAsync("/api/me/api-keys", token)).Content.ReadAsStringAsync();
+        Assert.Contains("CI job", list);
+        Assert.DoesNotContain(key, list);
+        // Neither the database files nor the logs hold the key, as bytes.
+        await factory.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);"));
+        var needle = Encoding.UTF8.GetBytes(key);
+        foreach (var file in Directory.GetFiles(factory.Directory_, "authportal.db*"))
+        {
+            Assert.Equal(-1, File.ReadAllBytes(file).AsSpan().IndexOf(needle));
+        }
+        Assert.DoesNotContain(factory.LogLines, l => l.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RefusalsAre401403404409AsTheCaseMayBe()
+    {
+        var (client, token) = await SignedInAsync("refused@example.com");
+        var key = (await CreateAsync(client, token, new { name = "narrow", scopes = Array.Empty<string>(), expiresInDays = 7 })).Json.GetProperty("key").GetString()!;
+
+        // A checksum-invalid key: 401, with no look-up needed.
+        var fake = key[..^1] + (key[^1] == 'a' ? 'b' : 'a');
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKeyAsync(client, "/api/me", fake)).StatusCode);
+        // A scope the key does not have: 403.
+        Assert.Equal(HttpStatusCode.Forbidden, (await WithKeyAsync(client, "/api/users/x/sessions", key)).StatusCode);
+        // Scopes the owner does not hold cannot be given to a key.
+        var wider = await CreateAsync(client, token, new { name = "wide", scopes = new[] { "users.read" }, expiresInDays = 7 });
+        Assert.True(wider.Json.GetProperty("errors").TryGetProperty("scopes", out _));
+        // Keys expire unless the portal allows otherwise, and only within ApiKeys:MaxLifetimeDays.
+        Assert.True((await CreateAsync(client, token, new { name = "forever", scopes = Array.Empty<string>() })).Json.GetProperty("errors").TryGetProperty("expiresInDays", out _));
+        Assert.True((await CreateAsync(client, token, new { name = "too long", scopes = Array.Empty<string>(), expiresInDays = 400 })).Json.GetProperty("errors").TryGetProperty("expiresInDays", out _));
+        // Another user's key id: 404, exactly like an unknown one.
+        var (other, otherToken) = await SignedInAsync("someone-else@example.com");
+        var otherId = (await CreateAsync(other, otherToken, new { name = "theirs", scopes = Array.Empty<string>(), expiresInDays = 7 })).Json.GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendWithTokenAsync(HttpMethod.Delete, $"/api/me/api-keys/{otherId}", token)).StatusCode);
+        // A key in the URL: 400.
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/me?api_key={key}")).StatusCode);
+        Assert.DoesNotContain(factory.LogLines, l => l.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ARevokedKeyStopsAtOnceEvenWhenCachedAndItsUseIsRecorded()
+    {
+        var (client, token) = await SignedInAsync("revoker-of-keys@example.com");
+        var created = await CreateAsync(client, token, new { name = "short-lived", scopes = Array.Empty<string>(), expiresInDays = 7 });
+        var key = created.Json.GetProperty("key").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/me", key)).StatusCode); // now cached
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Delete, $"/api/me/api-keys/{created.Json.GetProperty("id").GetString()}", token)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.ApiKeyRevokedUsed)));
+    }
+
+    [Fact]
+    public async Task ADisabledOwnersKeysStopAtOnce()
+    {
+        var (client, token) = await SignedInAsync("soon-disabled@example.com");
+        var key = (await CreateAsync(client, token, new { name = "k", scopes = Array.Empty<string>(), expiresInDays = 7 })).Json.GetProperty("key").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+        var ownerId = await factory.WithDbAsync(db => db.Users.Where(u => u.Email == "soon-disabled@example.com").Select(u => u.Id).SingleAsync());
+        var adminId = await factory.WithDbAsync(db => db.Users.Where(u => u.Email == DefaultPortal.AdminEmail).Select(u => u.Id).SingleAsync());
+
+        Assert.Null(await factory.Services.GetRequiredService<UserAdministration>().DisableAsync(ownerId, adminId));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheQuotaIsAClearConflict()
+    {
+        using var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("ApiKeys:MaxPerUser", "2")));
+        await portal.CreateUserAsync("quota@example.com");
+        var client = portal.CreatePortalClient();
+        var token = (await client.GetTokensAsync("quota@example.com")).AccessToken;
+
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            answers.Add(await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/api-keys", token, new { name = $"k{i}", scopes = Array.Empty<string>(), expiresInDays = 7 }));
+        }
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode));
+        Assert.Contains("ApiKeys:MaxPerUser", await answers[2].Content.ReadAsStringAsync());
+    }
+}

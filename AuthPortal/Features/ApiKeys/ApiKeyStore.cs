@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using AuthPortal.Data;
+using AuthPortal.Features.Audit;
+using AuthPortal.Features.Roles;
+using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Options;
+using AuthPortal.Infrastructure.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace AuthPortal.Features.ApiKeys;
+
+public sealed record ApiKeyView(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, string? LastUsedIp);
+
+/// <summary>The one answer that carries the key itself.</summary>
+public sealed record CreatedApiKey(string Id, string Name, string Key, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+
+public sealed record ApiKeyRequest(string Name, IReadOnlyList<string> Scopes, int? ExpiresInDays, DateTimeOffset? ExpiresAt);
+
+/// <summary>Who a presented key acts as, and within which scope.</summary>
+public sealed record ApiKeyIdentity(string KeyId, string UserId, TokenScope Scope);
+
+/// <summary>
+/// Personal API keys: created (shown once), listed, renamed, revoked, and checked on every /api request. A checked key
+/// is cached by its hash for Sessions:RevalidationSeconds, so a request costs no look-up; revoking a key, or changing
+/// its owner, evicts it at once on this instance.
+/// </summary>
+public sealed class ApiKeyStore(
+    IDbContextFactory<AppDbContext> dbFactory,
+    IMemoryCache cache,
+    UserPermissions permissions,
+    AuditLog audit,
+    TimeProvider time,
+    IOptions<ApiKeyOptions> options,
+    IOptions<SessionPolicyOptions> sessions)
+{
+    private sealed record CachedKey(string KeyId, string UserId, string Scopes, DateTimeOffset? ExpiresAt);
+
+    // Which cached hashes belong to which owner, so a change to the owner evicts all of them.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _hashesByOwner = new();
+
+    public async Task<IReadOnlyList<ApiKeyView>> ListAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId && k.RevokedAt == null)
+            .OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
+        return keys.Select(ToView).ToList();
+    }
+
+    /// <summary>Creates a key; the errors name the request field that was wrong, and a full quota is a conflict.</summary>
+    public async Task<(CreatedApiKey? Key, IReadOnlyList<(string Field, string Message)> Errors, bool QuotaReached)> CreateAsync(
+        string userId, ApiKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        var errors = new List<(string, string)>();
+        var name = (request.Name ?? "").Trim();
+        if (name.Length is 0 or > 100)
+        {
+            errors.Add(("name", "Name the key (at most 100 characters), so you recognise it later."));
+        }
+        var scope = TokenScope.Parse(string.Join(' ', request.Scopes ?? []));
+        var held = await permissions.GetAsync(userId, cancellationToken);
+        if (scope.Unknown.Count > 0 || scope.Names.Any(n => !held.Contains(n)))
+        {
+            errors.Add(("scopes", "Choose among the permissions you hold: " + (held.Count == 0 ? "you hold none." : string.Join(", ", held.Order()) + ".")));
+        }
+        var now = time.GetUtcNow();
+        var expiresAt = ExpiryOf(request, now, errors);
+        if (errors.Count > 0)
+        {
+            return (null, errors, false);
+        }
+
+        var key = ApiKeyFormat.New();
+        var row = new ApiKey
+        {
+            Id = Secrets.NewId(), UserId = userId, Name = name, Prefix = ApiKeyFormat.Prefix(key), SecretHash = ApiKeyFormat.Hash(key),
+            Scopes = scope.ToString(), CreatedAt = now, ExpiresAt = expiresAt,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.ApiKeys.CountAsync(k => k.UserId == userId && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), cancellationToken) >= options.Value.MaxPerUser)
+        {
+            return (null, [], true);
+        }
+        db.ApiKeys.Add(row);
+        audit.Append(db, new AuditRecord(AuditActions.ApiKeyCreated)
+        {
+            ActorUserId = userId, TargetType = AuditTargets.ApiKey, TargetId = row.Id, Details = new { name, prefix = row.Prefix, scopes = row.Scopes, expiresAt },
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (new CreatedApiKey(row.Id, row.Name, key, row.Prefix, scope.Names, row.CreatedAt, row.ExpiresAt), [], false);
+    }
+
+    public async Task<ApiKeyView?> RenameAsync(string userId, string keyId, string name, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.UserId == userId && k.RevokedAt == null, cancellationToken);
+        if (key is null)
+        {
+            return null;
+        }
+        key.Name = name.Trim();
+        audit.Append(db, new AuditRecord(AuditActions.ApiKeyRenamed) { ActorUserId = userId, TargetType = AuditTargets.ApiKey, TargetId = key.Id, Details = new { name = key.Name } });
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(key);
+    }
+
+    /// <summary>Revokes one of <paramref name="ownerId"/>'s keys; false when there is no such live key (→ 404).</summary>
+    public async Task<bool> RevokeAsync(string ownerId, string keyId, string actorUserId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.UserId == ownerId && k.RevokedAt == null, cancellationToken);
+        if (key is null)
+        {
+            return false;
+        }
+        key.RevokedAt = time.GetUtcNow();
+        audit.Append(db, new AuditRecord(AuditActions.ApiKeyRevoked)
+        {
+            ActorUserId = actorUserId, TargetType = AuditTargets.ApiKey, TargetId = key.Id, Details = new { ownerId, prefix = key.Prefix },
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        cache.Remove(CacheKey(key.SecretHash));
+        return true;
+    }
+
+    /// <summary>The owner changed (roles, disabled, locked, deleted): their cached keys are checked afresh.</summary>
+    public void ForgetOwner(string userId)
+    {
+        if (_hashesByOwner.TryRemove(userId, out var hashes))
+        {
+            foreach (var hash in hashes.Keys)
+            {
+                cache.Remove(CacheKey(hash));
+            }
+        }
+    }
+
+    /// <summary>Who <paramref name="key"/> acts as, or null: unknown, revoked, expired, or an owner who may not sign in.</summary>
+    public async Task<ApiKeyIdentity?> AuthenticateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (!ApiKeyFormat.IsWellFormed(key))
+        {
+            return null; // a typo or a fake: refused without a look-up
+        }
+        var hash = ApiKeyFormat.Hash(key);
+        var now = time.GetUtcNow();
+        if (!cache.TryGetValue(CacheKey(hash), out CachedKey? cached) || cached is null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var row = await db.ApiKeys.AsNoTracking().Include(k => k.User).FirstOrDefaultAsync(k => k.SecretHash == hash, cancellationToken);
+            if (row?.User is null)
+            {
+                return null;
+            }
+            if (row.RevokedAt is not null || (row.ExpiresAt is { } end && end <= now))
+            {
+                await audit.RecordAsync(new AuditRecord(row.RevokedAt is not null ? AuditActions.ApiKeyRevokedUsed : AuditActions.ApiKeyExpiredUsed, Succeeded: false)
+                {
+                    ActorKind = ActorKind.ApiKey, ActorUserId = row.UserId, TargetType = AuditTargets.ApiKey, TargetId = row.Id,
+                }, cancellationToken);
+                return null;
+            }
+            if (row.User.DisabledAt is not null || row.User.LockoutEnd > now)
+            {
+                return null;
+            }
+            cached = new CachedKey(row.Id, row.UserId, row.Scopes, row.ExpiresAt);
+            cache.Set(CacheKey(hash), cached, TimeSpan.FromSeconds(sessions.Value.RevalidationSeconds));
+            _hashesByOwner.GetOrAdd(row.UserId, _ => new()).TryAdd(hash, 0);
+        }
+        // An expiry inside the cache window still stops the key on time.
+        return cached.ExpiresAt is { } expires && expires <= now ? null : new ApiKeyIdentity(cached.KeyId, cached.UserId, TokenScope.Parse(cached.Scopes));
+    }
+
+    private DateTimeOffset? ExpiryOf(ApiKeyRequest request, DateTimeOffset now, List<(string, string)> errors)
+    {
+        var max = TimeSpan.FromDays(options.Value.MaxLifetimeDays);
+        if (request.ExpiresInDays is not null && request.ExpiresAt is not null)
+        {
+            errors.Add(("expiresAt", "Send expiresInDays or expiresAt, not both."));
+            return null;
+        }
+        if (request.ExpiresInDays is { } days)
+        {
+            if (days < 1 || TimeSpan.FromDays(days) > max)
+            {
+                errors.Add(("expiresInDays", $"Between 1 and {options.Value.MaxLifetimeDays} days."));
+            }
+            return now.AddDays(days);
+        }
+        if (request.ExpiresAt is { } at)
+        {
+            if (at <= now || at - now > max)
+            {
+                errors.Add(("expiresAt", $"A moment in the next {options.Value.MaxLifetimeDays} days."));
+            }
+            return at;
+        }
+        if (!options.Value.AllowNoExpiry)
+        {
+            errors.Add(("expiresInDays", "Keys expire on this portal: choose expiresInDays or expiresAt."));
+        }
+        return null;
+    }
+
+    private static ApiKeyView ToView(ApiKey key) =>
+        new(key.Id, key.Name, key.Prefix, TokenScope.Parse(key.Scopes).Names, key.CreatedAt, key.ExpiresAt, key.LastUsedAt, key.LastUsedIp);
+
+    private static string CacheKey(string hash) => $"apikey:{hash}";
+}
