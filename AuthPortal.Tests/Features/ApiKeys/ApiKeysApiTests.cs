@@ -63,6 +63,10 @@ public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<Defau
             Assert.Equal(-1, File.ReadAllBytes(file).AsSpan().IndexOf(needle));
         }
         Assert.DoesNotContain(factory.LogLines, l => l.Contains(key, StringComparison.Ordinal));
+        // The owner is told, without the key.
+        var notice = Assert.Single(factory.Mailbox.To("keyholder@example.com"), m => m.Subject == "A new API key was created");
+        Assert.Contains(key[..10], notice.TextBody);
+        Assert.DoesNotContain(key, notice.TextBody);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.EntityFrameworkCore;
@@ -32,6 +33,7 @@ public sealed class ApiKeyStore(
     IMemoryCache cache,
     UserPermissions permissions,
     AuditLog audit,
+    IMailSender mail,
     TimeProvider time,
     IOptions<ApiKeyOptions> options,
     IOptions<SessionPolicyOptions> sessions)
@@ -91,6 +93,13 @@ public sealed class ApiKeyStore(
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        // The owner hears of every new key: one they did not make means someone else is in their account.
+        if (await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken) is { } email)
+        {
+            await mail.SendAsync(AccountEmails.Notice(email, "A new API key was created",
+                $"An API key named \"{name}\" ({row.Prefix}…) was created for your AuthPortal account" +
+                (expiresAt is { } end ? $"; it expires on {end:yyyy-MM-dd}." : "; it does not expire.")), cancellationToken);
+        }
         return (new CreatedApiKey(row.Id, row.Name, key, row.Prefix, scope.Names, row.CreatedAt, row.ExpiresAt), [], false);
     }
 
