@@ -21,3 +21,13 @@ public sealed class ApiKey
 
     public AppUser? User { get; set; }
 }
+
+/// <summary>How many requests one API key made on one day (UTC), for "requests in the last 30 days".</summary>
+public sealed class ApiKeyDailyUse
+{
+    public string ApiKeyId { get; set; } = "";
+
+    /// <summary>The day as yyyymmdd.</summary>
+    public int Day { get; set; }
+    public long Requests { get; set; }
+}

@@ -92,6 +92,16 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
     }
 }
 
+internal sealed class ApiKeyDailyUseConfiguration : IEntityTypeConfiguration<ApiKeyDailyUse>
+{
+    public void Configure(EntityTypeBuilder<ApiKeyDailyUse> use)
+    {
+        use.HasKey(u => new { u.ApiKeyId, u.Day });
+        use.Property(u => u.ApiKeyId).HasMaxLength(64);
+        use.HasOne<ApiKey>().WithMany().HasForeignKey(u => u.ApiKeyId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
 internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
 {
     public void Configure(EntityTypeBuilder<RefreshToken> token)

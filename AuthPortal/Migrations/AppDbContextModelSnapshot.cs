@@ -72,6 +72,23 @@ namespace AuthPortal.Migrations
                     b.ToTable("ApiKeys");
                 });
 
+            modelBuilder.Entity("AuthPortal.Data.ApiKeyDailyUse", b =>
+                {
+                    b.Property<string>("ApiKeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ApiKeyId", "Day");
+
+                    b.ToTable("ApiKeyDailyUses");
+                });
+
             modelBuilder.Entity("AuthPortal.Data.AppRole", b =>
                 {
                     b.Property<string>("Id")
@@ -553,6 +570,15 @@ namespace AuthPortal.Migrations
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("AuthPortal.Data.ApiKeyDailyUse", b =>
+                {
+                    b.HasOne("AuthPortal.Data.ApiKey", null)
+                        .WithMany()
+                        .HasForeignKey("ApiKeyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("AuthPortal.Data.RefreshToken", b =>

@@ -141,3 +141,51 @@ public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<Defau
         Assert.Contains("ApiKeys:MaxPerUser", await answers[2].Content.ReadAsStringAsync());
     }
 }
+
+/// <summary>On a clock the test moves, so the periodic writer runs only when the test says (no race with it).</summary>
+public sealed class ApiKeyUsageTests(ClockPortal factory) : IClassFixture<ClockPortal>
+{
+    private async Task<(HttpClient Client, string Token)> SignedInAsync(string email)
+    {
+        await factory.CreateUserAsync(email);
+        var client = factory.CreatePortalClient();
+        return (client, (await client.GetTokensAsync(email)).AccessToken);
+    }
+
+    private static async Task<(HttpResponseMessage Response, System.Text.Json.JsonElement Json)> CreateAsync(HttpClient client, string token, object body)
+    {
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/api-keys", token, body);
+        return (response, await response.JsonAsync());
+    }
+
+    private static Task<HttpResponseMessage> WithKeyAsync(HttpClient client, string path, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task UseIsRecordedInBatchesNotPerRequest()
+    {
+        var (client, token) = await SignedInAsync("busy-key@example.com");
+        var created = await CreateAsync(client, token, new { name = "busy", scopes = Array.Empty<string>(), expiresInDays = 7 });
+        var key = created.Json.GetProperty("key").GetString()!;
+        var keyId = created.Json.GetProperty("id").GetString()!;
+        var usage = factory.Services.GetRequiredService<ApiKeyUsage>();
+        await usage.FlushAsync(); // start from an empty batch
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+        }
+        Assert.Null(await factory.WithDbAsync(db => db.ApiKeys.Where(k => k.Id == keyId).Select(k => k.LastUsedAt).SingleAsync()));
+
+        await usage.FlushAsync();
+
+        var listed = (await (await client.GetWithTokenAsync("/api/me/api-keys", token)).JsonAsync()).GetProperty("items").EnumerateArray()
+            .Single(k => k.GetProperty("id").GetString() == keyId);
+        Assert.Equal(3, listed.GetProperty("requestsLast30Days").GetInt64());
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, listed.GetProperty("lastUsedAt").ValueKind);
+    }
+}

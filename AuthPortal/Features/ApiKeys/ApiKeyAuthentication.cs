@@ -12,7 +12,7 @@ namespace AuthPortal.Features.ApiKeys;
 /// owner (<c>sub</c>) within the key's scope, so the same permission check as for a JWT applies. Challenges are left to
 /// the JWT scheme, which answers every 401 on /api the same way.
 /// </summary>
-public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
+public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys, ApiKeyUsage usage)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -29,6 +29,7 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         {
             return AuthenticateResult.Fail("The API key is invalid, expired or revoked.");
         }
+        usage.Record(identity.KeyId, Context.Connection.RemoteIpAddress?.ToString());
         var claims = new ClaimsIdentity(
             [
                 new Claim(SessionClaims.Subject, identity.UserId),

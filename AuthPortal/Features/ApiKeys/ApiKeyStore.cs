@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace AuthPortal.Features.ApiKeys;
 
 public sealed record ApiKeyView(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
-    DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, string? LastUsedIp);
+    DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, string? LastUsedIp, long RequestsLast30Days);
 
 /// <summary>The one answer that carries the key itself.</summary>
 public sealed record CreatedApiKey(string Id, string Name, string Key, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
@@ -48,7 +48,11 @@ public sealed class ApiKeyStore(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId && k.RevokedAt == null)
             .OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
-        return keys.Select(ToView).ToList();
+        var since = int.Parse(time.GetUtcNow().AddDays(-30).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+        var ids = keys.Select(k => k.Id).ToList();
+        var requests = await db.ApiKeyDailyUses.AsNoTracking().Where(u => ids.Contains(u.ApiKeyId) && u.Day >= since)
+            .GroupBy(u => u.ApiKeyId).Select(g => new { g.Key, Requests = g.Sum(u => u.Requests) }).ToDictionaryAsync(g => g.Key, g => g.Requests, cancellationToken);
+        return keys.Select(k => ToView(k, requests.GetValueOrDefault(k.Id))).ToList();
     }
 
     /// <summary>Creates a key; the errors name the request field that was wrong, and a full quota is a conflict.</summary>
@@ -114,7 +118,7 @@ public sealed class ApiKeyStore(
         key.Name = name.Trim();
         audit.Append(db, new AuditRecord(AuditActions.ApiKeyRenamed) { ActorUserId = userId, TargetType = AuditTargets.ApiKey, TargetId = key.Id, Details = new { name = key.Name } });
         await db.SaveChangesAsync(cancellationToken);
-        return ToView(key);
+        return ToView(key, 0);
     }
 
     /// <summary>Revokes one of <paramref name="ownerId"/>'s keys; false when there is no such live key (→ 404).</summary>
@@ -216,8 +220,8 @@ public sealed class ApiKeyStore(
         return null;
     }
 
-    private static ApiKeyView ToView(ApiKey key) =>
-        new(key.Id, key.Name, key.Prefix, TokenScope.Parse(key.Scopes).Names, key.CreatedAt, key.ExpiresAt, key.LastUsedAt, key.LastUsedIp);
+    private static ApiKeyView ToView(ApiKey key, long requestsLast30Days) =>
+        new(key.Id, key.Name, key.Prefix, TokenScope.Parse(key.Scopes).Names, key.CreatedAt, key.ExpiresAt, key.LastUsedAt, key.LastUsedIp, requestsLast30Days);
 
     private static string CacheKey(string hash) => $"apikey:{hash}";
 }

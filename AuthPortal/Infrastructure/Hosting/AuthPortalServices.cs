@@ -130,6 +130,8 @@ public static class AuthPortalServices
         // API keys
         services.AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.Section);
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ApiKeyUsage>();
+        services.AddHostedService<ApiKeyUsageWriter>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
 
         // Users and roles
