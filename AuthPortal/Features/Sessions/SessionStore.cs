@@ -35,7 +35,8 @@ public sealed class SessionStore(
     /// Adds a new session and its <c>session.created</c> event to <paramref name="db"/>; the caller's SaveChanges
     /// writes them, together with whatever else the sign-in writes (a token grant's refresh token, for example).
     /// </summary>
-    public UserSession Start(AppDbContext db, string userId, SessionKind kind, string? ipAddress, string? userAgent)
+    /// <remarks><paramref name="lifetime"/> shortens the session (an API key's token exchange lives as long as its token).</remarks>
+    public UserSession Start(AppDbContext db, string userId, SessionKind kind, string? ipAddress, string? userAgent, TimeSpan? lifetime = null)
     {
         var now = time.GetUtcNow();
         var session = new UserSession
@@ -46,7 +47,7 @@ public sealed class SessionStore(
             Kind = kind,
             CreatedAt = now,
             LastSeenAt = now,
-            ExpiresAt = now.AddHours(options.Value.AbsoluteTimeoutHours),
+            ExpiresAt = lifetime is { } shorter ? now + shorter : now.AddHours(options.Value.AbsoluteTimeoutHours),
             IpAddress = ipAddress,
             UserAgent = userAgent is { Length: > 512 } ? userAgent[..512] : userAgent,
         };

@@ -5,8 +5,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthPortal.Features.Tokens;
 
+/// <summary>A grant another feature adds to the token endpoint (API keys add <c>client_credentials</c>).</summary>
+public interface ITokenGrant
+{
+    string GrantType { get; }
+
+    Task<Results<Ok<TokenResponse>, BadRequest<TokenError>, ProblemHttpResult>> GrantAsync(HttpContext context, TokenRequest request);
+}
+
 /// <summary>The services a token request may need; each grant is its own small service.</summary>
-public sealed record TokenEndpointServices(PasswordGrant Password, RefreshGrant Refresh);
+public sealed record TokenEndpointServices(PasswordGrant Password, RefreshGrant Refresh, IEnumerable<ITokenGrant> Others);
 
 /// <summary>POST /api/auth/token, /api/auth/revoke and /api/auth/logout.</summary>
 public static class TokenApi
@@ -21,7 +29,7 @@ public static class TokenApi
             .Produces<TokenError>(StatusCodes.Status400BadRequest)
             .Produces(StatusCodes.Status429TooManyRequests)
             .WithSummary("Get an access token")
-            .WithDescription("RFC 6749 token endpoint. grant_type=password (username = email or user name, password, otp when 2FA is on, optional scope) or grant_type=refresh_token (refresh_token). Form or JSON body.");
+            .WithDescription("RFC 6749 token endpoint. grant_type=password (username = email or user name, password, otp when 2FA is on, optional scope), grant_type=refresh_token (refresh_token), or grant_type=client_credentials (client_secret = an API key: a short access token with the key's scopes, no refresh token). Form or JSON body.");
         auth.MapPost("/revoke", RevokeAsync)
             .AllowAnonymousWithTokenLimit()
             .Accepts<Dictionary<string, string>>("application/x-www-form-urlencoded", "application/json")
@@ -44,12 +52,15 @@ public static class TokenApi
         {
             return TypedResults.BadRequest(TokenError.InvalidRequest(error!));
         }
-        return request["grant_type"] switch
+        var grantType = request["grant_type"];
+        return grantType switch
         {
             "password" => await grants.Password.GrantAsync(context, request),
             "refresh_token" => await grants.Refresh.GrantAsync(request, context.RequestAborted),
             null or "" => TypedResults.BadRequest(TokenError.InvalidRequest("grant_type is required.")),
-            _ => TypedResults.BadRequest(new TokenError("unsupported_grant_type", "Supported grant types: password, refresh_token.")),
+            _ when grants.Others.FirstOrDefault(g => g.GrantType == grantType) is { } other => await other.GrantAsync(context, request),
+            _ => TypedResults.BadRequest(new TokenError("unsupported_grant_type",
+                $"Supported grant types: {string.Join(", ", new[] { "password", "refresh_token" }.Concat(grants.Others.Select(g => g.GrantType)))}.")),
         };
     }
 

@@ -131,6 +131,7 @@ public static class AuthPortalServices
         services.AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.Section);
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyUsage>();
+        services.AddScoped<ITokenGrant, ClientCredentialsGrant>();
         services.AddHostedService<ApiKeyUsageWriter>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
 
