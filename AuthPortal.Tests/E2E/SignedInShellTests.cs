@@ -68,4 +68,35 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
         await Assertions.Expect(page.Locator("[data-testid=user-menu-button]")).ToContainTextAsync("OO");
         await BrowserPortal.ScreenshotForDocsAsync(page, "profile");
     }
+
+    [Fact]
+    public async Task CreateAnApiKeyReadItOnceUseItAndRevokeIt()
+    {
+        var page = await browser.OpenAsync("/api-keys");
+        await Assertions.Expect(page.Locator("[data-testid=no-api-keys]")).ToBeVisibleAsync();
+        await BrowserPortal.ScreenshotForDocsAsync(page, "api-keys-empty");
+
+        await page.ClickAsync("[data-testid=new-api-key]");
+        await page.Locator("[data-testid=api-key-name] input, input[data-testid=api-key-name]").First.FillAsync("Nightly export");
+        await page.ClickAsync("[data-testid=scope-users\\.read] input, [data-testid=scope-users\\.read]");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "api-key-create");
+        await page.ClickAsync("[data-testid=api-key-create]");
+        var key = (await page.Locator("[data-testid=api-key-value]").TextContentAsync())!.Trim();
+        await Assertions.Expect(page.Locator("[data-testid=api-key-curl]")).ToContainTextAsync(key);
+        await BrowserPortal.ScreenshotForDocsAsync(page, "api-key-created");
+        await page.ClickAsync("[data-testid=api-key-done]");
+        await Assertions.Expect(page.Locator("[data-testid=api-key-list]")).ToContainTextAsync("Nightly export");
+        await Assertions.Expect(page.Locator("[data-testid=api-key-list]")).Not.ToContainTextAsync(key);
+
+        using var http = new HttpClient { BaseAddress = new Uri(browser.Portal.BaseUrl) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var me = await http.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Contains("users.read", await me.Content.ReadAsStringAsync());
+
+        await page.ClickAsync("[data-testid=revoke-api-key]");
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Key revoked.")).ToBeVisibleAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/me")).StatusCode);
+    }
 }

@@ -8,6 +8,9 @@ window.authPortal = {
     submitForm(id) {
         document.getElementById(id)?.submit();
     },
+    async copy(text) {
+        await navigator.clipboard.writeText(text);
+    },
 };
 
 // Live password strength on the static account forms (register, reset, setup). The server runs the
