@@ -140,6 +140,27 @@ public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<Defau
         Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode));
         Assert.Contains("ApiKeys:MaxPerUser", await answers[2].Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task AnAdministratorSeesAndRevokesAUsersKeysOnThePageAndThroughTheApi()
+    {
+        var (client, token) = await SignedInAsync("watched@example.com");
+        var created = await CreateAsync(client, token, new { name = "watched key", scopes = Array.Empty<string>(), expiresInDays = 7 });
+        var key = created.Json.GetProperty("key").GetString()!;
+        var ownerId = await factory.WithDbAsync(db => db.Users.Where(u => u.Email == "watched@example.com").Select(u => u.Id).SingleAsync());
+        var (admin, adminToken) = await SignedInAsync(DefaultPortal.AdminEmail);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetWithTokenAsync($"/api/users/{ownerId}/api-keys", token)).StatusCode);
+        Assert.Contains("watched key", await (await admin.GetWithTokenAsync($"/api/users/{ownerId}/api-keys", adminToken)).Content.ReadAsStringAsync());
+        var browser = factory.CreatePortalClient();
+        await browser.SignInAsync(DefaultPortal.AdminEmail);
+        Assert.Contains("watched key", await (await browser.GetAsync($"/admin/users/{ownerId}")).TextAsync());
+
+        var revoked = await admin.SendWithTokenAsync(HttpMethod.Delete, $"/api/users/{ownerId}/api-keys/{created.Json.GetProperty("id").GetString()}", adminToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+    }
 }
 
 /// <summary>On a clock the test moves, so the periodic writer runs only when the test says (no race with it).</summary>
