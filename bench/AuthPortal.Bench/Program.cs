@@ -9,6 +9,11 @@ if (args is ["timing"])
 {
     return await AuthPortal.Bench.EnumerationTiming.RunAsync();
 }
+// "-- keys": what a request authenticated by an API key costs next to one with a JWT (AuthPortal.Bench.ApiKeyCost).
+if (args is ["keys"])
+{
+    return await AuthPortal.Bench.ApiKeyCost.RunAsync();
+}
 var config = DefaultConfig.Instance.AddJob(Job.ShortRun);
 BenchmarkSwitcher.FromAssembly(typeof(AuthPortal.Bench.SessionValidationBenchmark).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
 return 0;
