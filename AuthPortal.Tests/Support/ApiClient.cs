@@ -44,6 +44,14 @@ public static class ApiClient
     public static Task<HttpResponseMessage> GetWithTokenAsync(this HttpClient client, string path, string token) =>
         client.SendWithTokenAsync(HttpMethod.Get, path, token);
 
+    /// <summary>GET with an API key in <c>X-Api-Key</c>, the header scripts use when Authorization is taken.</summary>
+    public static Task<HttpResponseMessage> GetWithApiKeyHeaderAsync(this HttpClient client, string path, string apiKey)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Api-Key", apiKey);
+        return client.SendAsync(request);
+    }
+
     public static async Task<string> ErrorCodeAsync(this HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!;
 

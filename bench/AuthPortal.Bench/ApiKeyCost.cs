@@ -2,11 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AuthPortal.Data;
-using AuthPortal.Features.Setup;
-using AuthPortal.Infrastructure.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 
 namespace AuthPortal.Bench;
 
@@ -21,29 +16,15 @@ internal static class ApiKeyCost
 
     public static async Task<int> RunAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"authportal-keys-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        await using var app = await LoopbackPortal.StartAsync("keys", new Dictionary<string, string>
         {
-            EnvironmentName = "Production", ContentRootPath = directory, ApplicationName = typeof(AppDbContext).Assembly.GetName().Name,
+            ["RateLimits:TokenPerMinute"] = "100000", ["RateLimits:ApiPerMinute"] = "1000000",
         });
-        builder.Configuration["ConnectionStrings:AuthPortal"] = $"Data Source={Path.Combine(directory, "keys.db")}";
-        builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-        builder.Configuration["RateLimits:TokenPerMinute"] = "100000";
-        builder.Configuration["RateLimits:ApiPerMinute"] = "1000000";
-        builder.Configuration["Bootstrap:AdminEmail"] = "admin@keys.test";
-        builder.Configuration["Bootstrap:AdminPassword"] = "correct horse battery staple";
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddAuthPortal();
-        await using var app = builder.Build();
-        app.UseAuthPortal();
-        await PortalInitializer.InitializeAsync(app);
-        await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
         var token = (await (await http.PostAsync("/api/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["grant_type"] = "password", ["username"] = "admin@keys.test", ["password"] = "correct horse battery staple",
+            ["grant_type"] = "password", ["username"] = "admin@keys.test", ["password"] = LoopbackPortal.Password,
         }))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
         var create = new HttpRequestMessage(HttpMethod.Post, "/api/me/api-keys") { Content = JsonContent.Create(new { name = "bench", scopes = new[] { "users.read" }, expiresInDays = 7 }) };
         create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -77,8 +58,8 @@ internal static class ApiKeyCost
             "",
             "| request | median | p10–p90 | ratio to baseline | target |",
             "|---|---:|---:|---:|---:|",
-            $"| GET /api/me with a JWT (baseline) | {Median(jwt) * 1000:0} µs | {Percentile(jwt, 10) * 1000:0}–{Percentile(jwt, 90) * 1000:0} µs | 1.00 | |",
-            $"| GET /api/me with an API key | {Median(apiKey) * 1000:0} µs | {Percentile(apiKey, 10) * 1000:0}–{Percentile(apiKey, 90) * 1000:0} µs | {ratio:0.00} | ≤ 1.05: {(ratio <= 1.05 ? "met" : "NOT met")} |");
+            $"| GET /api/me with a JWT (baseline) | {Median(jwt) * 1000:0} µs | {LoopbackPortal.Percentile(jwt, 10) * 1000:0}–{LoopbackPortal.Percentile(jwt, 90) * 1000:0} µs | 1.00 | |",
+            $"| GET /api/me with an API key | {Median(apiKey) * 1000:0} µs | {LoopbackPortal.Percentile(apiKey, 10) * 1000:0}–{LoopbackPortal.Percentile(apiKey, 90) * 1000:0} µs | {ratio:0.00} | ≤ 1.05: {(ratio <= 1.05 ? "met" : "NOT met")} |");
         Console.WriteLine(report);
         var results = Path.Combine(AppContext.BaseDirectory, "api-key-cost.md");
         await File.WriteAllTextAsync(results, report + "\n");
@@ -86,13 +67,7 @@ internal static class ApiKeyCost
         return 0;
     }
 
-    private static double Median(List<double> values) => Percentile(values, 50);
-
-    private static double Percentile(List<double> values, int percentile)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Round(percentile / 100.0 * (sorted.Count - 1)), 0, sorted.Count - 1)];
-    }
+    private static double Median(List<double> values) => LoopbackPortal.Percentile(values, 50);
 
     private static async Task<double> TimeAsync(HttpClient http, string credential)
     {

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using AuthPortal.Data;
-using AuthPortal.Features.Setup;
-using AuthPortal.Infrastructure.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,32 +18,17 @@ internal static class EnumerationTiming
 
     public static async Task<int> RunAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"authportal-timing-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        // The app's name, so it finds its static-asset manifest (copied beside this program).
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        await using var app = await LoopbackPortal.StartAsync("timing", new Dictionary<string, string>
         {
-            EnvironmentName = "Production", ContentRootPath = directory, ApplicationName = typeof(AppDbContext).Assembly.GetName().Name,
+            ["RateLimits:TokenPerMinute"] = "100000", ["RateLimits:MailsPerAddress"] = "1000",
         });
-        builder.Configuration["ConnectionStrings:AuthPortal"] = $"Data Source={Path.Combine(directory, "timing.db")}";
-        builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-        builder.Configuration["RateLimits:TokenPerMinute"] = "100000";
-        builder.Configuration["RateLimits:MailsPerAddress"] = "1000";
-        builder.Configuration["Bootstrap:AdminEmail"] = "admin@timing.test";
-        builder.Configuration["Bootstrap:AdminPassword"] = "correct horse battery staple";
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddAuthPortal();
-        await using var app = builder.Build();
-        app.UseAuthPortal();
-        await PortalInitializer.InitializeAsync(app);
-        await app.StartAsync();
         var address = app.Urls.First();
         using var http = new HttpClient { BaseAddress = new Uri(address) };
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-            await users.CreateAsync(new AppUser { UserName = "taken@timing.test", Email = "taken@timing.test", EmailConfirmed = true, DisplayName = "Taken", CreatedAt = DateTimeOffset.UtcNow }, "correct horse battery staple");
+            await users.CreateAsync(new AppUser { UserName = "taken@timing.test", Email = "taken@timing.test", EmailConfirmed = true, DisplayName = "Taken", CreatedAt = DateTimeOffset.UtcNow }, LoopbackPortal.Password);
         }
 
         // Warm up both paths, so the first JIT and connection costs do not land on one side.
@@ -99,16 +80,10 @@ internal static class EnumerationTiming
 
     private static string Row(string name, List<double> baseline, List<double> measured)
     {
-        var difference = Math.Abs(Percentile(measured, 50) - Percentile(baseline, 50));
-        return $"| {name} | {Percentile(baseline, 50):0.0} ms ({Percentile(baseline, 10):0.0}–{Percentile(baseline, 90):0.0}) | " +
-            $"{Percentile(measured, 50):0.0} ms ({Percentile(measured, 10):0.0}–{Percentile(measured, 90):0.0}) | {difference:0.0} ms | " +
+        var difference = Math.Abs(LoopbackPortal.Percentile(measured, 50) - LoopbackPortal.Percentile(baseline, 50));
+        return $"| {name} | {LoopbackPortal.Percentile(baseline, 50):0.0} ms ({LoopbackPortal.Percentile(baseline, 10):0.0}–{LoopbackPortal.Percentile(baseline, 90):0.0}) | " +
+            $"{LoopbackPortal.Percentile(measured, 50):0.0} ms ({LoopbackPortal.Percentile(measured, 10):0.0}–{LoopbackPortal.Percentile(measured, 90):0.0}) | {difference:0.0} ms | " +
             (difference < 10 ? "< 10 ms: met" : "< 10 ms: NOT met") + " |";
-    }
-
-    private static double Percentile(List<double> values, int percentile)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Round(percentile / 100.0 * (sorted.Count - 1)), 0, sorted.Count - 1)];
     }
 
     private static async Task<double> RegisterAsync(HttpClient http, string email) =>

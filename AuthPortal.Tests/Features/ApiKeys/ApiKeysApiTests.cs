@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using AuthPortal.Features.ApiKeys;
 
@@ -25,19 +24,8 @@ public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<Defau
 
     private sealed record JsonElementHolder(HttpResponseMessage Response, System.Text.Json.JsonElement Json);
 
-    private static Task<HttpResponseMessage> WithKeyAsync(HttpClient client, string path, string key, bool header = false)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (header)
-        {
-            request.Headers.Add("X-Api-Key", key);
-        }
-        else
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-        return client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> WithKeyAsync(HttpClient client, string path, string key, bool header = false) =>
+        header ? client.GetWithApiKeyHeaderAsync(path, key) : client.GetWithTokenAsync(path, key);
 
     [Fact]
     public async Task AKeyIsShownOnceStoredHashedAndWorksWithEitherHeader()
@@ -179,13 +167,6 @@ public sealed class ApiKeyUsageTests(ClockPortal factory) : IClassFixture<ClockP
         return (response, await response.JsonAsync());
     }
 
-    private static Task<HttpResponseMessage> WithKeyAsync(HttpClient client, string path, string key)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client.SendAsync(request);
-    }
-
     [Fact]
     public async Task UseIsRecordedInBatchesNotPerRequest()
     {
@@ -198,7 +179,7 @@ public sealed class ApiKeyUsageTests(ClockPortal factory) : IClassFixture<ClockP
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/api/me", key)).StatusCode);
         }
         Assert.Null(await factory.WithDbAsync(db => db.ApiKeys.Where(k => k.Id == keyId).Select(k => k.LastUsedAt).SingleAsync()));
 

@@ -48,7 +48,7 @@ public sealed class ApiKeyStore(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId && k.RevokedAt == null)
             .OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
-        var since = int.Parse(time.GetUtcNow().AddDays(-30).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+        var since = ApiKeyUsage.DayOf(time.GetUtcNow().AddDays(-30));
         var ids = keys.Select(k => k.Id).ToList();
         var requests = await db.ApiKeyDailyUses.AsNoTracking().Where(u => ids.Contains(u.ApiKeyId) && u.Day >= since)
             .GroupBy(u => u.ApiKeyId).Select(g => new { g.Key, Requests = g.Sum(u => u.Requests) }).ToDictionaryAsync(g => g.Key, g => g.Requests, cancellationToken);
@@ -61,9 +61,9 @@ public sealed class ApiKeyStore(
     {
         var errors = new List<(string, string)>();
         var name = (request.Name ?? "").Trim();
-        if (name.Length is 0 or > 100)
+        if (NameProblem(name) is { } nameProblem)
         {
-            errors.Add(("name", "Name the key (at most 100 characters), so you recognise it later."));
+            errors.Add(("name", nameProblem));
         }
         var scope = TokenScope.Parse(string.Join(' ', request.Scopes ?? []));
         var held = await permissions.GetAsync(userId, cancellationToken);
@@ -106,6 +106,10 @@ public sealed class ApiKeyStore(
         }
         return (new CreatedApiKey(row.Id, row.Name, key, row.Prefix, scope.Names, row.CreatedAt, row.ExpiresAt), [], false);
     }
+
+    /// <summary>What is wrong with a key name, or null when it is fine: one rule for creating and renaming.</summary>
+    public static string? NameProblem(string? name) =>
+        (name ?? "").Trim().Length is 0 or > 100 ? "Name the key (at most 100 characters), so you recognise it later." : null;
 
     public async Task<ApiKeyView?> RenameAsync(string userId, string keyId, string name, CancellationToken cancellationToken = default)
     {

@@ -15,6 +15,10 @@ public sealed class ApiKeyUsage(IDbContextFactory<AppDbContext> dbFactory, TimeP
 
     private ConcurrentDictionary<string, Use> _pending = new();
 
+    /// <summary>The UTC day as yyyyMMdd, the key of <see cref="ApiKeyDailyUse"/> rows.</summary>
+    public static int DayOf(DateTimeOffset instant) =>
+        int.Parse(instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
     public void Record(string keyId, string? ipAddress)
     {
         var now = time.GetUtcNow();
@@ -29,7 +33,7 @@ public sealed class ApiKeyUsage(IDbContextFactory<AppDbContext> dbFactory, TimeP
         {
             return;
         }
-        var day = int.Parse(time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var day = DayOf(time.GetUtcNow());
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         foreach (var (keyId, use) in batch)

@@ -55,9 +55,9 @@ public static class ApiKeysApi
         {
             return problem;
         }
-        if (string.IsNullOrWhiteSpace(request!.Name) || request.Name.Trim().Length > 100)
+        if (ApiKeyStore.NameProblem(request!.Name) is { } nameProblem)
         {
-            return ApiProblem.Validation("name", "Name the key (at most 100 characters).");
+            return ApiProblem.Validation("name", nameProblem);
         }
         return await keys.RenameAsync(context.User.UserId(), id, request.Name, context.RequestAborted) is { } renamed
             ? TypedResults.Ok(renamed)

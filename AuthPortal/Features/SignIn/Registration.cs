@@ -1,5 +1,4 @@
 using AuthPortal.Data;
-using AuthPortal.Features.Account;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Email;

@@ -35,13 +35,8 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, ServerSecret
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.LastSignInAt, now).SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
         if (unitOfWork.Entry(user) is { State: not EntityState.Detached } entry)
         {
-            // The tracked copy follows, without becoming a pending change of its own.
-            entry.Property(u => u.LastSignInAt).CurrentValue = now;
-            entry.Property(u => u.LastSignInAt).OriginalValue = now;
-            entry.Property(u => u.LastSignInAt).IsModified = false;
-            entry.Property(u => u.AccessFailedCount).CurrentValue = 0;
-            entry.Property(u => u.AccessFailedCount).OriginalValue = 0;
-            entry.Property(u => u.AccessFailedCount).IsModified = false;
+            entry.Property(u => u.LastSignInAt).MarkStored(now);
+            entry.Property(u => u.AccessFailedCount).MarkStored(0);
         }
         audit.Append(unitOfWork, new AuditRecord(AuditActions.SignInSucceeded)
         {

@@ -79,11 +79,7 @@ public sealed partial class TotpVerifier(UserManager<AppUser> userManager, AppDb
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.LastTotpTimeStep, accepted), cancellationToken) == 1;
         if (won && db.Entry(user) is { State: not EntityState.Detached } entry)
         {
-            // Keep the tracked copy in step, so a later whole-row update (Identity's UpdateAsync) cannot write the old step back.
-            var property = entry.Property(u => u.LastTotpTimeStep);
-            property.CurrentValue = accepted;
-            property.OriginalValue = accepted;
-            property.IsModified = false;
+            entry.Property(u => u.LastTotpTimeStep).MarkStored(accepted);
         }
         return won;
     }
