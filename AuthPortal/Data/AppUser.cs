@@ -20,4 +20,13 @@ public sealed class AppUser : IdentityUser
     /// never accepted again, in any spelling, on any instance.
     /// </summary>
     public long? LastTotpTimeStep { get; set; }
+
+    /// <summary>
+    /// A machine rather than a person: no password, no email, no UI sign-in. It holds roles and API keys, and an
+    /// administrator manages it on /admin/service-accounts.
+    /// </summary>
+    public bool IsServiceAccount { get; set; }
+
+    /// <summary>What a service account is for and who looks after it (people leave this empty).</summary>
+    public string? Description { get; set; }
 }

@@ -3,6 +3,7 @@ namespace AuthPortal.Data;
 public enum ActorKind
 {
     User,
+    ServiceAccount,
     ApiKey,
     System,
 }

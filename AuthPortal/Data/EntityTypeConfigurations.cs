@@ -9,7 +9,10 @@ internal sealed class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
     {
         user.Property(u => u.DisplayName).HasMaxLength(100);
         user.Property(u => u.TimeZone).HasMaxLength(64);
+        user.Property(u => u.Description).HasMaxLength(200);
         user.HasIndex(u => u.CreatedAt);
+        // The service-account list reads only these few rows, however many people there are.
+        user.HasIndex(u => u.IsServiceAccount);
     }
 }
 

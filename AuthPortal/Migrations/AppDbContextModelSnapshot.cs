@@ -138,6 +138,10 @@ namespace AuthPortal.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Description")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("DisabledAt")
                         .HasColumnType("INTEGER");
 
@@ -151,6 +155,9 @@ namespace AuthPortal.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("EmailConfirmed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsServiceAccount")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("LastSignInAt")
@@ -201,6 +208,8 @@ namespace AuthPortal.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("IsServiceAccount");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");

@@ -104,6 +104,10 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return [new(null, "Your account no longer exists.")];
         }
+        if (user.IsServiceAccount)
+        {
+            return [new("CurrentPassword", "A service account has no password: it signs in with its API keys only.")];
+        }
         // Guessing the current password counts toward lockout like any sign-in, and a locked account cannot change it.
         switch (await scope.ServiceProvider.GetRequiredService<PasswordVerifier>().VerifyAsync(user, currentPassword))
         {

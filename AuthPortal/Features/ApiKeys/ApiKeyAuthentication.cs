@@ -17,7 +17,6 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
-    public const string KeyIdClaim = "api_key_id";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -30,13 +29,7 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
             return AuthenticateResult.Fail("The API key is invalid, expired or revoked.");
         }
         usage.Record(identity.KeyId, Context.Connection.RemoteIpAddress?.ToString());
-        var claims = new ClaimsIdentity(
-            [
-                new Claim(SessionClaims.Subject, identity.UserId),
-                new Claim(SessionClaims.Scope, identity.Scope.ToString()),
-                new Claim(KeyIdClaim, identity.KeyId),
-            ],
-            SchemeName, SessionClaims.Subject, null);
+        var claims = new ClaimsIdentity(identity.Claims.Select(c => new Claim(c.Key, c.Value)), SchemeName, SessionClaims.Subject, null);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(claims), SchemeName));
     }
 

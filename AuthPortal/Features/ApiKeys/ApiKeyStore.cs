@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
+using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Options;
@@ -20,8 +21,20 @@ public sealed record CreatedApiKey(string Id, string Name, string Key, string Pr
 
 public sealed record ApiKeyRequest(string Name, IReadOnlyList<string> Scopes, int? ExpiresInDays, DateTimeOffset? ExpiresAt);
 
-/// <summary>Who a presented key acts as, and within which scope.</summary>
-public sealed record ApiKeyIdentity(string KeyId, string UserId, TokenScope Scope);
+/// <summary>Who a presented key acts as (a person or a service account), and within which scope.</summary>
+public sealed record ApiKeyIdentity(string KeyId, string UserId, TokenScope Scope, bool IsServiceAccount)
+{
+    public ActorKind ActorKind => IsServiceAccount ? ActorKind.ServiceAccount : ActorKind.ApiKey;
+
+    /// <summary>The claims of a request made with this key, or with a token exchanged for it.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Claims =>
+    [
+        new(SessionClaims.Subject, UserId),
+        new(SessionClaims.Scope, Scope.ToString()),
+        new(SessionClaims.ApiKeyId, KeyId),
+        .. IsServiceAccount ? [ActorKindClaim.ServiceAccount] : Array.Empty<KeyValuePair<string, string>>(),
+    ];
+}
 
 /// <summary>
 /// Personal API keys: created (shown once), listed, renamed, revoked, and checked on every /api request. A checked key
@@ -38,7 +51,7 @@ public sealed class ApiKeyStore(
     IOptions<ApiKeyOptions> options,
     IOptions<SessionPolicyOptions> sessions)
 {
-    private sealed record CachedKey(string KeyId, string UserId, string Scopes, DateTimeOffset? ExpiresAt);
+    private sealed record CachedKey(string KeyId, string UserId, string Scopes, DateTimeOffset? ExpiresAt, bool IsServiceAccount);
 
     // Which cached hashes belong to which owner, so a change to the owner evicts all of them.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _hashesByOwner = new();
@@ -55,9 +68,12 @@ public sealed class ApiKeyStore(
         return keys.Select(k => ToView(k, requests.GetValueOrDefault(k.Id))).ToList();
     }
 
-    /// <summary>Creates a key; the errors name the request field that was wrong, and a full quota is a conflict.</summary>
+    /// <summary>
+    /// Creates a key for <paramref name="userId"/>, by them or (for a service account) by <paramref name="actorUserId"/>; the
+    /// errors name the request field that was wrong, and a full quota is a conflict.
+    /// </summary>
     public async Task<(CreatedApiKey? Key, IReadOnlyList<(string Field, string Message)> Errors, bool QuotaReached)> CreateAsync(
-        string userId, ApiKeyRequest request, CancellationToken cancellationToken = default)
+        string userId, ApiKeyRequest request, string? actorUserId = null, CancellationToken cancellationToken = default)
     {
         var errors = new List<(string, string)>();
         var name = (request.Name ?? "").Trim();
@@ -93,7 +109,8 @@ public sealed class ApiKeyStore(
         db.ApiKeys.Add(row);
         audit.Append(db, new AuditRecord(AuditActions.ApiKeyCreated)
         {
-            ActorUserId = userId, TargetType = AuditTargets.ApiKey, TargetId = row.Id, Details = new { name, prefix = row.Prefix, scopes = row.Scopes, expiresAt },
+            ActorUserId = actorUserId ?? userId, TargetType = AuditTargets.ApiKey, TargetId = row.Id,
+            Details = new { ownerId = userId, name, prefix = row.Prefix, scopes = row.Scopes, expiresAt },
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -185,12 +202,12 @@ public sealed class ApiKeyStore(
             {
                 return null;
             }
-            cached = new CachedKey(row.Id, row.UserId, row.Scopes, row.ExpiresAt);
+            cached = new CachedKey(row.Id, row.UserId, row.Scopes, row.ExpiresAt, row.User.IsServiceAccount);
             cache.Set(CacheKey(hash), cached, TimeSpan.FromSeconds(sessions.Value.RevalidationSeconds));
             _hashesByOwner.GetOrAdd(row.UserId, _ => new()).TryAdd(hash, 0);
         }
         // An expiry inside the cache window still stops the key on time.
-        return cached.ExpiresAt is { } expires && expires <= now ? null : new ApiKeyIdentity(cached.KeyId, cached.UserId, TokenScope.Parse(cached.Scopes));
+        return cached.ExpiresAt is { } expires && expires <= now ? null : new ApiKeyIdentity(cached.KeyId, cached.UserId, TokenScope.Parse(cached.Scopes), cached.IsServiceAccount);
     }
 
     private DateTimeOffset? ExpiryOf(ApiKeyRequest request, DateTimeOffset now, List<(string, string)> errors)

@@ -1,3 +1,4 @@
+using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Infrastructure.Api;
@@ -32,13 +33,20 @@ public static class ApiKeysApi
 
     private static async Task<Results<Created<CreatedApiKey>, ValidationProblem, ProblemHttpResult>> CreateAsync(HttpContext context, ApiKeyStore keys)
     {
+        // A key that can mint keys outlives its own revocation: a leaked one would leave fresh ones behind.
+        if (context.User.ActsThroughApiKey())
+        {
+            return ApiProblem.Forbidden("Keys do not create keys", ActorKindClaim.MarksServiceAccount(context.User, context.User.FindUserId())
+                ? "A service account's keys are created by an administrator on its page, not by one of its keys."
+                : "An API key cannot create API keys. Sign in (password grant or the /api-keys page) to create one.");
+        }
         var (request, problem) = await StrictJson.ReadAsync<CreateApiKeyRequest>(context.Request);
         if (problem is not null)
         {
             return problem;
         }
         var (created, errors, quotaReached) = await keys.CreateAsync(context.User.UserId(),
-            new ApiKeyRequest(request!.Name, request.Scopes ?? [], request.ExpiresInDays, request.ExpiresAt), context.RequestAborted);
+            new ApiKeyRequest(request!.Name, request.Scopes ?? [], request.ExpiresInDays, request.ExpiresAt), cancellationToken: context.RequestAborted);
         if (quotaReached)
         {
             return ApiProblem.Conflict("You have as many active API keys as this portal allows (ApiKeys:MaxPerUser). Revoke one first.");

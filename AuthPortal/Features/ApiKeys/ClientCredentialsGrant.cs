@@ -40,11 +40,13 @@ public sealed class ClientCredentialsGrant(
             context.Request.Headers.UserAgent.ToString(), lifetime);
         audit.Append(db, new AuditRecord(AuditActions.SignInSucceeded)
         {
-            ActorUserId = key.UserId, ActorKind = ActorKind.ApiKey, TargetType = AuditTargets.ApiKey, TargetId = key.KeyId,
+            ActorUserId = key.UserId, ActorKind = key.ActorKind, TargetType = AuditTargets.ApiKey, TargetId = key.KeyId,
             Details = new { method = "client_credentials", session = session.Id },
         });
         await db.SaveChangesAsync(context.RequestAborted);
-        var tokens = await issuer.CreateAccessTokenAsync(key.UserId, session.Id, key.Scope, context.RequestAborted);
+        // The token carries the key's id (and service-account marker) on, so it is treated as the key would be.
+        var tokens = await issuer.CreateAccessTokenAsync(key.UserId, session.Id, key.Scope, context.RequestAborted,
+            key.Claims.Where(c => c.Key is SessionClaims.ApiKeyId or ActorKindClaim.Type));
         return TypedResults.Ok(TokenResponse.From(tokens));
     }
 }

@@ -31,6 +31,8 @@ public static class AuditActions
     public const string SessionCreated = "session.created";
     public const string SessionRevoked = "session.revoked";
     public const string SessionExpired = "session.expired";
+    public const string UserCreated = "user.created";
+    public const string UserUpdated = "user.updated";
     public const string UserDisabled = "user.disabled";
     public const string UserEnabled = "user.enabled";
     public const string UserLocked = "user.locked";

@@ -55,7 +55,7 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
             OccurredAt = time.GetUtcNow(),
             Action = record.Action,
             ActorUserId = record.ActorUserId,
-            ActorKind = record.ActorKind,
+            ActorKind = ActorKindOf(record, http),
             TargetType = record.TargetType,
             TargetId = record.TargetId,
             OrganizationId = record.OrganizationId,
@@ -65,6 +65,15 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
             Details = record.Details is null ? null : JsonSerializer.Serialize(record.Details, DetailsJson),
         };
     }
+
+    /// <summary>
+    /// A service account acting through the API is recorded as one, whichever feature describes the action: the
+    /// request's principal says so, and a feature only knows the actor's user id.
+    /// </summary>
+    private static ActorKind ActorKindOf(AuditRecord record, HttpContext? http) =>
+        record.ActorKind == ActorKind.User && http?.User is { } principal && ActorKindClaim.MarksServiceAccount(principal, record.ActorUserId)
+            ? ActorKind.ServiceAccount
+            : record.ActorKind;
 
     private static string? Truncate(string? value, int max) =>
         string.IsNullOrEmpty(value) ? null : value.Length <= max ? value : value[..max];

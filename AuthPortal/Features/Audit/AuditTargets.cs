@@ -4,6 +4,7 @@ namespace AuthPortal.Features.Audit;
 public static class AuditTargets
 {
     public const string User = "user";
+    public const string ServiceAccount = "serviceaccount";
     public const string Session = "session";
     public const string ApiKey = "apikey";
 }

@@ -18,9 +18,11 @@ public static class SystemRoles
     public static Task<int> CountAdministratorsAsync(AppDbContext db, CancellationToken cancellationToken = default) =>
         AdministratorUserIds(db).CountAsync(cancellationToken);
 
+    // People only: a service account cannot sign in to the UI, so it cannot stand in for the last administrator.
     private static IQueryable<string> AdministratorUserIds(AppDbContext db) =>
         from userRole in db.UserRoles
         join role in db.Roles on userRole.RoleId equals role.Id
-        where role.Name == Administrator
+        join user in db.Users on userRole.UserId equals user.Id
+        where role.Name == Administrator && !user.IsServiceAccount
         select userRole.UserId;
 }

@@ -25,6 +25,9 @@ public static class SessionClaims
 
     /// <summary>How the user signed in (RFC 8176), for example <c>mfa</c>.</summary>
     public const string AuthenticationMethod = "amr";
+
+    /// <summary>The API key a request acts through: on an ApiKey principal, and in a token exchanged for a key.</summary>
+    public const string ApiKeyId = "api_key_id";
 }
 
 /// <summary>Reads <see cref="SessionClaims"/> from a principal.</summary>
@@ -42,4 +45,6 @@ public static class SessionPrincipal
 
     /// <summary>The token's scope claim, or null for a cookie (which is not narrowed).</summary>
     public static string? Scope(this ClaimsPrincipal principal) => principal.FindFirstValue(SessionClaims.Scope);
-}
+
+    /// <summary>True for a request made with an API key, or with a token exchanged for one.</summary>
+    public static bool ActsThroughApiKey(this ClaimsPrincipal principal) => principal.HasClaim(c => c.Type == SessionClaims.ApiKeyId);}

@@ -29,7 +29,10 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInMan
 {
     private static readonly string DummyHash = new PasswordHasher<AppUser>().HashPassword(new AppUser(), "not-a-real-password");
 
-    /// <summary>Finds the account by email or user name (what the login box and <c>username</c> accept).</summary>
+    /// <summary>
+    /// Finds the person by email or user name (what the login box and <c>username</c> accept). A service account is
+    /// not found: it has no password to check, and wrong guesses at its name must not lock its API keys out.
+    /// </summary>
     public async Task<AppUser?> FindUserAsync(string login)
     {
         login = login.Trim();
@@ -37,9 +40,10 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInMan
         {
             return null;
         }
-        return login.Contains('@')
+        var user = login.Contains('@')
             ? await userManager.FindByEmailAsync(login) ?? await userManager.FindByNameAsync(login)
             : await userManager.FindByNameAsync(login);
+        return user is { IsServiceAccount: true } ? null : user;
     }
 
     /// <summary>

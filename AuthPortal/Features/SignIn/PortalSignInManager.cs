@@ -28,7 +28,7 @@ public sealed class PortalSignInManager(
     : SignInManager<AppUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     public override async Task<bool> CanSignInAsync(AppUser user) =>
-        user.DisabledAt is null && await base.CanSignInAsync(user);
+        user.DisabledAt is null && !user.IsServiceAccount && await base.CanSignInAsync(user);
 
     /// <summary>
     /// After <see cref="PasswordVerifier"/> accepted the password: signs in, or for a 2FA account (on a browser it

@@ -18,7 +18,8 @@ public sealed class TokenIssuer(SigningKeyRing keys, TimeProvider time, IOptions
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
-    public async Task<IssuedTokens> CreateAccessTokenAsync(string userId, string sessionId, TokenScope scope, CancellationToken cancellationToken = default)
+    public async Task<IssuedTokens> CreateAccessTokenAsync(string userId, string sessionId, TokenScope scope, CancellationToken cancellationToken = default,
+        IEnumerable<KeyValuePair<string, string>>? extraClaims = null)
     {
         var now = time.GetUtcNow();
         var lifetime = TimeSpan.FromMinutes(options.Value.AccessTokenMinutes);
@@ -39,6 +40,10 @@ public sealed class TokenIssuer(SigningKeyRing keys, TimeProvider time, IOptions
                 [SessionClaims.Scope] = scope.ToString(),
             },
         };
+        foreach (var (type, value) in extraClaims ?? [])
+        {
+            descriptor.Claims[type] = value;
+        }
         return new IssuedTokens(Handler.CreateToken(descriptor), (int)lifetime.TotalSeconds, null, scope.ToString());
     }
 

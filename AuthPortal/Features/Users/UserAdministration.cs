@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AuthPortal.Features.Users;
 
 public sealed record UserDetails(string Id, string Email, string DisplayName, bool EmailConfirmed, bool TwoFactorEnabled,
-    DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt, DateTimeOffset? LockoutEnd, DateTimeOffset? DisabledAt, IReadOnlyList<string> Roles);
+    DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt, DateTimeOffset? LockoutEnd, DateTimeOffset? DisabledAt, IReadOnlyList<string> Roles, bool IsServiceAccount);
 
 /// <summary>
 /// What an administrator does to someone else's account. The caller (page or API) has already checked the
@@ -28,7 +28,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
         }
         var roles = (await users.GetRolesAsync(user)).Order().ToList();
         return new UserDetails(user.Id, user.Email ?? "", user.DisplayName, user.EmailConfirmed, user.TwoFactorEnabled, user.CreatedAt,
-            user.LastSignInAt, user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, user.DisabledAt, roles);
+            user.LastSignInAt, user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, user.DisabledAt, roles, user.IsServiceAccount);
     }
 
     public Task<string?> DisableAsync(string userId, string actorUserId) => ChangeAsync(userId, actorUserId, AuditActions.UserDisabled, RevocationReasons.DisabledByAdmin,

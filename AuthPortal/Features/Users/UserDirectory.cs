@@ -17,7 +17,8 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, Tim
         (page, pageSize) = Paged<UserRow>.Clamp(page, pageSize);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
-        var query = db.Users.AsNoTracking();
+        // Service accounts have their own list (/admin/service-accounts), as in Keycloak.
+        var query = db.Users.AsNoTracking().Where(u => !u.IsServiceAccount);
         if (!string.IsNullOrWhiteSpace(search))
         {
             var term = search.Trim().ToUpperInvariant();

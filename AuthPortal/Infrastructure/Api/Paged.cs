@@ -4,6 +4,7 @@ namespace AuthPortal.Infrastructure.Api;
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total)
 {
     public const int MaxPageSize = 200;
+    public const int DefaultPageSize = 25;
 
     /// <summary>Page from 1, size between 1 and <see cref="MaxPageSize"/>.</summary>
     public static (int Page, int PageSize) Clamp(int page, int pageSize) => (Math.Max(1, page), Math.Clamp(pageSize, 1, MaxPageSize));

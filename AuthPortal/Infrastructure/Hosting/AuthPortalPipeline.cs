@@ -2,6 +2,7 @@ using AuthPortal.Components;
 using AuthPortal.Components.Account;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Me;
+using AuthPortal.Features.ServiceAccounts;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
 using AuthPortal.Features.SignIn;
@@ -64,7 +65,8 @@ public static class AuthPortalPipeline
             .MapMeApi()
             .MapSessionsApi()
             .MapApiKeysApi()
-            .MapUsersApi();
+            .MapUsersApi()
+            .MapServiceAccountsApi();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();
         return app;

@@ -7,6 +7,7 @@ using AuthPortal.Features.Account;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
+using AuthPortal.Features.ServiceAccounts;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
 using AuthPortal.Features.SignIn;
@@ -139,6 +140,8 @@ public static class AuthPortalServices
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<UserPermissions>();
+        // Scoped: Identity's name normalizer is.
+        services.AddScoped<ServiceAccountAdministration>();
         return builder;
     }
 
@@ -159,6 +162,7 @@ public static class AuthPortalServices
             .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>()
             .AddDefaultTokenProviders()
             .AddTokenProvider<ExpiringLinkTokenProvider>(ExpiringLinkTokenProvider.ProviderName);
+        services.Replace(ServiceDescriptor.Scoped<IUserValidator<AppUser>, PortalUserValidator>());
         // Identity's length/composition validator is replaced by the zxcvbn policy (PasswordStrength).
         services.RemoveAll<IPasswordValidator<AppUser>>();
         services.AddSingleton<PasswordStrength>();
