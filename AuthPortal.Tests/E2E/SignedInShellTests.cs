@@ -99,4 +99,45 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
         await Assertions.Expect(page.GetByText("Key revoked.")).ToBeVisibleAsync();
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/me")).StatusCode);
     }
+
+    [Fact]
+    public async Task CreateAServiceAccountGiveItAKeyUseItAndDisableIt()
+    {
+        var page = await browser.OpenAsync("/admin/service-accounts");
+        await Assertions.Expect(page.Locator("[data-testid=no-service-accounts]")).ToBeVisibleAsync();
+
+        await page.ClickAsync("[data-testid=new-service-account]");
+        await page.Locator("[data-testid=service-account-name] input, input[data-testid=service-account-name]").First.FillAsync("ci-deploy");
+        await page.Locator("[data-testid=service-account-description] textarea, textarea[data-testid=service-account-description]").First
+            .FillAsync("Deploys main from the CI pipeline");
+        await page.ClickAsync($"[data-testid=role-{SystemRoles.Administrator}] input, [data-testid=role-{SystemRoles.Administrator}]");
+        await page.ClickAsync("[data-testid=service-account-save]");
+        await page.WaitForURLAsync("**/admin/service-accounts/*");
+        await Assertions.Expect(page.Locator("[data-testid=service-account-title]")).ToHaveTextAsync("ci-deploy");
+        await Assertions.Expect(page.Locator("[data-testid=no-service-account-keys]")).ToBeVisibleAsync();
+
+        await page.ClickAsync("[data-testid=new-service-account-key]");
+        await page.Locator("[data-testid=api-key-name] input, input[data-testid=api-key-name]").First.FillAsync("pipeline");
+        await page.ClickAsync("[data-testid=scope-users\\.read] input, [data-testid=scope-users\\.read]");
+        await page.ClickAsync("[data-testid=api-key-create]");
+        var key = (await page.Locator("[data-testid=api-key-value]").TextContentAsync())!.Trim();
+        await page.ClickAsync("[data-testid=api-key-done]");
+        await Assertions.Expect(page.Locator("[data-testid=service-account-keys]")).ToContainTextAsync("pipeline");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "service-account");
+
+        using var http = new HttpClient { BaseAddress = new Uri(browser.Portal.BaseUrl) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var me = await http.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Contains("\"userName\":\"ci-deploy\"", await me.Content.ReadAsStringAsync());
+
+        await page.ClickAsync("[data-testid=disable-service-account]");
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=service-account-status]")).ToHaveTextAsync("Disabled");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/me")).StatusCode);
+
+        await page.GotoAsync("/admin/service-accounts");
+        await Assertions.Expect(page.Locator("[data-testid=service-accounts-table]")).ToContainTextAsync("ci-deploy");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "service-accounts");
+    }
 }
