@@ -14,3 +14,13 @@ public sealed class AppRole : IdentityRole
     /// <summary>Built-in roles (Administrator) cannot be deleted or renamed.</summary>
     public bool IsBuiltIn { get; set; }
 }
+
+/// <summary>
+/// A composite role (Keycloak's term): <see cref="RoleId"/> grants everything <see cref="IncludedRoleId"/> grants.
+/// Inclusions never form a cycle.
+/// </summary>
+public sealed class RoleInclusion
+{
+    public string RoleId { get; set; } = "";
+    public string IncludedRoleId { get; set; } = "";
+}

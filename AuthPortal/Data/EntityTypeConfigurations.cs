@@ -24,6 +24,17 @@ internal sealed class AppRoleConfiguration : IEntityTypeConfiguration<AppRole>
     }
 }
 
+internal sealed class RoleInclusionConfiguration : IEntityTypeConfiguration<RoleInclusion>
+{
+    public void Configure(EntityTypeBuilder<RoleInclusion> inclusion)
+    {
+        inclusion.HasKey(i => new { i.RoleId, i.IncludedRoleId });
+        inclusion.HasOne<AppRole>().WithMany().HasForeignKey(i => i.RoleId).OnDelete(DeleteBehavior.Cascade);
+        inclusion.HasOne<AppRole>().WithMany().HasForeignKey(i => i.IncludedRoleId).OnDelete(DeleteBehavior.Cascade);
+        inclusion.HasIndex(i => i.IncludedRoleId);
+    }
+}
+
 internal sealed class ProtectedSecretConfiguration : IEntityTypeConfiguration<ProtectedSecret>
 {
     public void Configure(EntityTypeBuilder<ProtectedSecret> secret)

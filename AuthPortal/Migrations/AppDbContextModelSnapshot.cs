@@ -350,6 +350,21 @@ namespace AuthPortal.Migrations
                     b.ToTable("RefreshTokens");
                 });
 
+            modelBuilder.Entity("AuthPortal.Data.RoleInclusion", b =>
+                {
+                    b.Property<string>("RoleId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IncludedRoleId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RoleId", "IncludedRoleId");
+
+                    b.HasIndex("IncludedRoleId");
+
+                    b.ToTable("RoleInclusions");
+                });
+
             modelBuilder.Entity("AuthPortal.Data.SigningKey", b =>
                 {
                     b.Property<string>("Id")
@@ -599,6 +614,21 @@ namespace AuthPortal.Migrations
                         .IsRequired();
 
                     b.Navigation("Session");
+                });
+
+            modelBuilder.Entity("AuthPortal.Data.RoleInclusion", b =>
+                {
+                    b.HasOne("AuthPortal.Data.AppRole", null)
+                        .WithMany()
+                        .HasForeignKey("IncludedRoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("AuthPortal.Data.AppRole", null)
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("AuthPortal.Data.UserSession", b =>

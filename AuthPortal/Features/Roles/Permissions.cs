@@ -46,6 +46,27 @@ public static class Permissions
         new(OrgAuditRead, "Read the organization's audit log", true),
     ];
 
+    /// <summary>The suffix of an area wildcard: <c>users.*</c> covers that area's current and future permissions.</summary>
+    public const string WildcardSuffix = ".*";
+
+    /// <summary>The area of a permission or wildcard: its first dotted segment (<c>users</c> for <c>users.sessions.revoke</c>).</summary>
+    public static string AreaOf(string permission) => permission.Split('.', 2)[0];
+
+    /// <summary>The system areas, in catalog order, each with its permissions (the matrix's groups).</summary>
+    public static IReadOnlyList<IGrouping<string, Permission>> SystemAreas { get; } = System.GroupBy(p => AreaOf(p.Name)).ToList();
+
+    public static bool IsWildcard(string grant) => grant.EndsWith(WildcardSuffix, StringComparison.Ordinal);
+
+    /// <summary>What a system role may hold: a system permission or a system area's wildcard.</summary>
+    public static bool IsSystemGrant(string grant) =>
+        IsWildcard(grant) ? SystemAreas.Any(a => a.Key + WildcardSuffix == grant) : System.Any(p => p.Name == grant);
+
+    /// <summary>The catalog permissions <paramref name="grant"/> covers: itself, or every permission of its area.</summary>
+    public static IEnumerable<string> Expand(string grant) =>
+        IsWildcard(grant)
+            ? System.Concat(Organization).Where(p => AreaOf(p.Name) + WildcardSuffix == grant).Select(p => p.Name)
+            : [grant];
+
     /// <summary>Permissions that open the admin section of the UI.</summary>
     public static IReadOnlyList<string> AdminArea { get; } = [UsersRead, RolesManage, OrgsManage, AuditRead, SettingsManage];
 

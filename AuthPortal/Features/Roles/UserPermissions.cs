@@ -1,37 +1,66 @@
 using AuthPortal.Data;
+using AuthPortal.Infrastructure.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace AuthPortal.Features.Roles;
 
 /// <summary>
-/// Reads a user's current system permissions from the database (their roles' <c>permission</c> claims),
-/// cached for a few seconds. Permissions are not trusted from the cookie, so a role change applies
-/// without waiting for the cookie to be reissued.
+/// A user's current system permissions: their role ids (cached per user) against the resolved <see cref="RoleGraph"/>.
+/// Permissions are not trusted from the cookie or token, so a role change applies without reissuing either: at once on
+/// this instance (the caches are dropped when the change is saved) and within Sessions:RevalidationSeconds on others.
 /// </summary>
-public sealed class UserPermissions(IDbContextFactory<AppDbContext> dbFactory, IMemoryCache cache)
+public sealed class UserPermissions
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+    private readonly IDbContextFactory<AppDbContext> _dbFactory;
+    private readonly IMemoryCache _cache;
+    private readonly RoleGraph _graph;
+    private readonly TimeSpan _cacheFor;
 
-    public async Task<IReadOnlySet<string>> GetAsync(string userId, CancellationToken cancellationToken = default)
+    public UserPermissions(IDbContextFactory<AppDbContext> dbFactory, IMemoryCache cache, RoleGraph graph, IOptions<SessionPolicyOptions> sessions, PermissionChanges changes)
     {
-        if (cache.TryGetValue(CacheKey(userId), out IReadOnlySet<string>? cached) && cached is not null)
+        _dbFactory = dbFactory;
+        _cache = cache;
+        _graph = graph;
+        _cacheFor = TimeSpan.FromSeconds(sessions.Value.RevalidationSeconds);
+        changes.Changing += change =>
+        {
+            foreach (var userId in change.UserIds)
+            {
+                Forget(userId);
+            }
+        };
+    }
+
+    public async Task<IReadOnlySet<string>> GetAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await _graph.GetAsync(cancellationToken)).EffectiveOf(await RoleIdsAsync(userId, cancellationToken));
+
+    /// <summary>As the database has them now, bypassing the caches (live circuits compare this on each revalidation).</summary>
+    public async Task<IReadOnlySet<string>> GetFreshAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        Forget(userId);
+        return (await _graph.GetFreshAsync(cancellationToken)).EffectiveOf(await RoleIdsAsync(userId, cancellationToken));
+    }
+
+    /// <summary>Each permission the user holds, with the role path and grant it comes through.</summary>
+    public async Task<IReadOnlyList<PermissionSource>> ExplainAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await _graph.GetAsync(cancellationToken)).Sources(await RoleIdsAsync(userId, cancellationToken));
+
+    /// <summary>Drops the cached roles after a change to the user's roles.</summary>
+    public void Forget(string userId) => _cache.Remove(CacheKey(userId));
+
+    private async Task<IReadOnlyList<string>> RoleIdsAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue(CacheKey(userId), out IReadOnlyList<string>? cached) && cached is not null)
         {
             return cached;
         }
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var permissions = await (
-            from userRole in db.UserRoles
-            join claim in db.RoleClaims on userRole.RoleId equals claim.RoleId
-            where userRole.UserId == userId && claim.ClaimType == Permissions.ClaimType
-            select claim.ClaimValue!).Distinct().ToListAsync(cancellationToken);
-        var set = permissions.ToHashSet(StringComparer.Ordinal);
-        cache.Set(CacheKey(userId), (IReadOnlySet<string>)set, CacheFor);
-        return set;
+        await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
+        IReadOnlyList<string> roleIds = await db.UserRoles.AsNoTracking().Where(ur => ur.UserId == userId).Select(ur => ur.RoleId).ToListAsync(cancellationToken);
+        _cache.Set(CacheKey(userId), roleIds, _cacheFor);
+        return roleIds;
     }
 
-    /// <summary>Drops the cached permissions after a role or membership change.</summary>
-    public void Forget(string userId) => cache.Remove(CacheKey(userId));
-
-    private static string CacheKey(string userId) => $"permissions:{userId}";
+    private static string CacheKey(string userId) => $"roles-of:{userId}";
 }

@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -44,7 +45,8 @@ internal static class DatabaseRegistration
         services.AddPooledDbContextFactory<AppDbContext>((sp, options) =>
         {
             options.UseSqlite(sqlite, o => o.MigrationsAssembly(typeof(AppDbContext).Assembly.FullName));
-            options.AddInterceptors(sp.GetRequiredService<SqliteTuning>().Interceptor, sp.GetRequiredService<AuditChain>());
+            options.AddInterceptors(sp.GetRequiredService<SqliteTuning>().Interceptor, sp.GetRequiredService<AuditChain>(),
+                sp.GetRequiredService<PermissionChangeTracking>());
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;

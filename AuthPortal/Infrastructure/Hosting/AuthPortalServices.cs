@@ -64,6 +64,8 @@ public static class AuthPortalServices
 
         // Data: one Identity DbContext; keys for cookies and tokens persisted beside it; audit events chained on save.
         services.AddSingleton<AuditChain>();
+        services.AddSingleton<PermissionChanges>();
+        services.AddSingleton<PermissionChangeTracking>();
         services.AddAuthPortalDatabase(configuration, builder.Environment.ContentRootPath);
         // Data Protection keys live in the database, encrypted with a certificate that does not.
         services.AddEncryptedKeyRing(configuration, builder.Environment.ContentRootPath);
@@ -140,6 +142,7 @@ public static class AuthPortalServices
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<UserPermissions>();
+        services.AddSingleton<RoleGraph>();
         // Scoped: Identity's name normalizer is.
         services.AddScoped<ServiceAccountAdministration>();
         return builder;
