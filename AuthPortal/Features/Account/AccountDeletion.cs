@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AuthPortal.Features.Account;
 
 /// <summary>Deletes an account, unless it is the last administrator (the portal must keep one).</summary>
-public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, SessionStore sessions, ApiKeyStore apiKeys)
+public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, SessionStore sessions, ApiKeyStore apiKeys, TimeProvider time)
 {
     public sealed record Result(string? Error);
 
@@ -18,12 +18,9 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
         // The "last administrator" check and the delete share one write transaction, so two administrators
         // deleting themselves at once cannot leave the portal with none.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await userManager.IsInRoleAsync(user, SystemRoles.Administrator))
+        if (await SystemRoles.WouldRemoveLastAdministratorAsync(db, user.Id, time.GetUtcNow(), cancellationToken))
         {
-            if (await SystemRoles.CountAdministratorsAsync(db, cancellationToken) <= 1)
-            {
-                return new Result("You are the last administrator. Make someone else an administrator before deleting your account.");
-            }
+            return new Result("You are the last administrator. Make someone else an administrator before deleting your account.");
         }
         var sessionIds = await db.UserSessions.Where(s => s.UserId == user.Id).Select(s => s.Id).ToListAsync(cancellationToken);
         var deleted = await userManager.DeleteAsync(user);

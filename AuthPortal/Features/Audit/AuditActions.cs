@@ -37,6 +37,11 @@ public static class AuditActions
     public const string UserEnabled = "user.enabled";
     public const string UserLocked = "user.locked";
     public const string UserUnlocked = "user.unlocked";
+    public const string RoleCreated = "role.created";
+    public const string RoleChanged = "role.changed";
+    public const string RoleDeleted = "role.deleted";
+    public const string RoleAssigned = "role.assigned";
+    public const string RoleRemoved = "role.removed";
     public const string ApiKeyCreated = "apikey.created";
     public const string ApiKeyRenamed = "apikey.renamed";
     public const string ApiKeyRevoked = "apikey.revoked";

@@ -5,6 +5,7 @@ public static class AuditTargets
 {
     public const string User = "user";
     public const string ServiceAccount = "serviceaccount";
+    public const string Role = "role";
     public const string Session = "session";
     public const string ApiKey = "apikey";
 }

@@ -1,6 +1,7 @@
 using AuthPortal.Data;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -62,11 +63,18 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
             return "You cannot disable or lock your own account.";
         }
         await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        // The last-administrator check and the change share one write transaction (see SystemRoles).
+        await using var transaction = await db.Database.BeginTransactionAsync();
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {
             return "This user no longer exists.";
+        }
+        if (endSessionsReason is not null && await SystemRoles.WouldRemoveLastAdministratorAsync(db, userId, time.GetUtcNow()))
+        {
+            return "This is the last administrator who can sign in: make someone else an administrator first.";
         }
         change(user);
         var result = await users.UpdateAsync(user);
@@ -74,10 +82,12 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
         {
             return string.Join(" ", result.Errors.Select(e => e.Description));
         }
-        await scope.ServiceProvider.GetRequiredService<AuditLog>().RecordAsync(new AuditRecord(action)
+        scope.ServiceProvider.GetRequiredService<AuditLog>().Append(db, new AuditRecord(action)
         {
             ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = userId,
         });
+        await db.SaveChangesAsync();
+        await transaction.CommitAsync();
         if (endSessionsReason is not null)
         {
             await sessions.RevokeAllAsync(userId, new Revocation(endSessionsReason, actorUserId));

@@ -2,6 +2,7 @@ using AuthPortal.Components;
 using AuthPortal.Components.Account;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Me;
+using AuthPortal.Features.Roles;
 using AuthPortal.Features.ServiceAccounts;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Setup;
@@ -66,7 +67,8 @@ public static class AuthPortalPipeline
             .MapSessionsApi()
             .MapApiKeysApi()
             .MapUsersApi()
-            .MapServiceAccountsApi();
+            .MapServiceAccountsApi()
+            .MapRolesApi();
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();
         return app;

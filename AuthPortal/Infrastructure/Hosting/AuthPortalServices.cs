@@ -143,6 +143,7 @@ public static class AuthPortalServices
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<UserPermissions>();
         services.AddSingleton<RoleGraph>();
+        services.AddScoped<RoleAdministration>();
         // Scoped: Identity's name normalizer is.
         services.AddScoped<ServiceAccountAdministration>();
         return builder;

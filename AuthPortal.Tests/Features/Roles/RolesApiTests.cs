@@ -1,0 +1,167 @@
+using System.Text.Json;
+
+namespace AuthPortal.Tests.Features.Roles;
+
+/// <summary>System roles over the real app: the matrix, composites, wildcards, the built-in Administrator and its last holder.</summary>
+public sealed class RolesApiTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    private async Task<(HttpClient Client, string Token)> AdminAsync()
+    {
+        var client = factory.CreatePortalClient();
+        return (client, (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken);
+    }
+
+    private static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        Assert.True(response.StatusCode == expected, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await response.JsonAsync();
+    }
+
+    private static IReadOnlyList<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
+
+    private async Task<string> UserIdAsync(string email) =>
+        await factory.WithDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+
+    [Fact]
+    public async Task ARoleIncludesOthersAndWildcardsAndItsHoldersGetTheUnionAtOnce()
+    {
+        var (admin, token) = await AdminAsync();
+        var readers = await OkJsonAsync(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/roles", token,
+            new { name = "Readers", description = "Read users", permissions = new[] { "users.read" } }), HttpStatusCode.Created);
+        var support = await OkJsonAsync(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/roles", token,
+            new { name = "Support", permissions = new[] { "audit.*" }, includes = new[] { "Readers" } }), HttpStatusCode.Created);
+        Assert.Equal(["audit.read", "users.read"], Strings(support.GetProperty("effectivePermissions")));
+
+        var person = await factory.CreateUserAsync("support-person@example.com");
+        var client = factory.CreatePortalClient();
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetWithTokenAsync($"/api/users/{person.Id}/sessions",
+            (await client.GetTokensAsync("support-person@example.com")).AccessToken)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.SendWithTokenAsync(HttpMethod.Put, $"/api/users/{person.Id}/roles", token, new { roles = new[] { "Support" } })).StatusCode);
+
+        var personToken = (await client.GetTokensAsync("support-person@example.com")).AccessToken;
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync($"/api/users/{person.Id}/sessions", personToken)).StatusCode);
+        var explained = await factory.Services.GetRequiredService<UserPermissions>().ExplainAsync(person.Id);
+        Assert.Contains(explained, s => s.Permission == "users.read" && s.Path.SequenceEqual(["Support", "Readers"]) && s.Grant == "users.read");
+        Assert.Contains(explained, s => s.Permission == "audit.read" && s.Path.SequenceEqual(["Support"]) && s.Grant == "audit.*");
+
+        // Editing an included role reaches the holders of the role that includes it, on their next request with the same token.
+        var readersId = readers.GetProperty("id").GetString();
+        await OkJsonAsync(await admin.SendWithTokenAsync(HttpMethod.Put, $"/api/roles/{readersId}", token, new { name = "Readers", permissions = Array.Empty<string>() }));
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetWithTokenAsync($"/api/users/{person.Id}/sessions", personToken)).StatusCode);
+
+        // Deleting a role takes it from its holders.
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.SendWithTokenAsync(HttpMethod.Delete, $"/api/roles/{support.GetProperty("id").GetString()}", token)).StatusCode);
+        var me = await (await client.GetWithTokenAsync("/api/me", personToken)).JsonAsync();
+        Assert.Empty(me.GetProperty("permissions").EnumerateArray());
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.RoleAssigned && e.TargetId == person.Id)));
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.RoleDeleted)));
+    }
+
+    [Fact]
+    public async Task CyclesUnknownPermissionsAndTheBuiltInRoleAreRefusedAndChangeNothing()
+    {
+        var (admin, token) = await AdminAsync();
+        var a = await OkJsonAsync(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/roles", token, new { name = "Cycle A" }), HttpStatusCode.Created);
+        await OkJsonAsync(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/roles", token, new { name = "Cycle B", includes = new[] { "Cycle A" } }), HttpStatusCode.Created);
+        var before = await factory.WithDbAsync(db => db.RoleInclusions.CountAsync());
+
+        async Task<JsonElement> Errors(HttpMethod method, string path, object body)
+        {
+            var response = await admin.SendWithTokenAsync(method, path, token, body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return (await response.JsonAsync()).GetProperty("errors");
+        }
+
+        var aId = a.GetProperty("id").GetString();
+        Assert.True((await Errors(HttpMethod.Put, $"/api/roles/{aId}", new { name = "Cycle A", includes = new[] { "Cycle B" } })).TryGetProperty("includes", out _));
+        Assert.True((await Errors(HttpMethod.Put, $"/api/roles/{aId}", new { name = "Cycle A", includes = new[] { "Cycle A" } })).TryGetProperty("includes", out _));
+        Assert.True((await Errors(HttpMethod.Post, "/api/roles", new { name = "Bad", permissions = new[] { "users.fly" } })).TryGetProperty("permissions", out _));
+        Assert.True((await Errors(HttpMethod.Post, "/api/roles", new { name = "Bad", permissions = new[] { "nothing.*" } })).TryGetProperty("permissions", out _));
+        Assert.True((await Errors(HttpMethod.Post, "/api/roles", new { name = "Bad", includes = new[] { SystemRoles.Administrator } })).TryGetProperty("includes", out _));
+        Assert.True((await Errors(HttpMethod.Post, "/api/roles", new { name = " " })).TryGetProperty("name", out _));
+        Assert.True((await Errors(HttpMethod.Post, "/api/roles", new { name = "Bad", isBuiltIn = true })).TryGetProperty("isBuiltIn", out _));
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.SendWithTokenAsync(HttpMethod.Post, "/api/roles", token, new { name = "cycle a" })).StatusCode);
+
+        var adminRoleId = await factory.WithDbAsync(db => db.Roles.Where(r => r.Name == SystemRoles.Administrator).Select(r => r.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.SendWithTokenAsync(HttpMethod.Put, $"/api/roles/{adminRoleId}", token, new { name = "Boss" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.SendWithTokenAsync(HttpMethod.Delete, $"/api/roles/{adminRoleId}", token)).StatusCode);
+
+        Assert.Equal(before, await factory.WithDbAsync(db => db.RoleInclusions.CountAsync()));
+        Assert.False(await factory.WithDbAsync(db => db.Roles.AnyAsync(r => r.Name == "Bad" || r.Name == "Boss")));
+        var administrator = await OkJsonAsync(await admin.GetWithTokenAsync($"/api/roles/{adminRoleId}", token));
+        Assert.Equal(Permissions.System.Select(p => p.Name).Order(StringComparer.Ordinal), Strings(administrator.GetProperty("effectivePermissions")));
+    }
+
+    [Fact]
+    public async Task ARoleManagerCannotGiveOrMakeMoreThanTheyHold()
+    {
+        await factory.CreateRoleAsync("Role managers", Permissions.RolesManage);
+        var manager = await factory.CreateUserAsync("role-manager@example.com");
+        await factory.AddToRoleAsync(manager, "Role managers");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("role-manager@example.com")).AccessToken;
+        var target = await factory.CreateUserAsync("would-be-admin@example.com");
+
+        var wider = await client.SendWithTokenAsync(HttpMethod.Post, "/api/roles", token, new { name = "Everything", permissions = new[] { "users.*" } });
+        Assert.Equal(HttpStatusCode.BadRequest, wider.StatusCode);
+        var promote = await client.SendWithTokenAsync(HttpMethod.Put, $"/api/users/{target.Id}/roles", token, new { roles = new[] { SystemRoles.Administrator } });
+        Assert.Equal(HttpStatusCode.BadRequest, promote.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendWithTokenAsync(HttpMethod.Put, $"/api/users/{manager.Id}/roles", token, new { roles = new[] { SystemRoles.Administrator } })).StatusCode);
+
+        Assert.False(await factory.WithDbAsync(db => db.UserRoles.AnyAsync(ur => ur.UserId == target.Id)));
+        Assert.False(await factory.WithDbAsync(db => db.Roles.AnyAsync(r => r.Name == "Everything")));
+    }
+
+    [Fact]
+    public async Task TwoAdministratorsRemovingEachOtherAtOnceLeaveOne()
+    {
+        using var portal = new PortalFactory(null, PortalSettings.WithAdministrator("first-admin@example.com"));
+        var second = await portal.CreateUserAsync("second-admin@example.com", administrator: true);
+        var first = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.Email == "first-admin@example.com"));
+        var roles = portal.Services.GetRequiredService<IServiceScopeFactory>();
+        var administration = portal.Services.GetRequiredService<UserAdministration>();
+
+        // Every pair of ways to take an administrator out of use, each pair run at once, both directions.
+        var ways = new (string Name, Func<string, string, Task<bool>> Run)[]
+        {
+            ("demote", async (target, actor) =>
+            {
+                await using var scope = roles.CreateAsyncScope();
+                return (await scope.ServiceProvider.GetRequiredService<RoleAdministration>().SetUserRolesAsync(actor, target, [])).Outcome == RoleOutcome.Done;
+            }),
+            ("lock", async (target, actor) => await administration.LockAsync(target, actor) is null),
+            ("disable", async (target, actor) => await administration.DisableAsync(target, actor) is null),
+        };
+        foreach (var (nameA, a) in ways)
+        {
+            foreach (var (nameB, b) in ways)
+            {
+                var results = await Task.WhenAll(Task.Run(() => a(first.Id, second.Id)), Task.Run(() => b(second.Id, first.Id)));
+
+                Assert.True(results.Count(done => done) <= 1, $"{nameA} + {nameB}: both went through");
+                var adminRoleId = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == SystemRoles.Administrator).Select(r => r.Id).SingleAsync());
+                var holders = await portal.WithDbAsync(db => db.UserRoles.Where(ur => ur.RoleId == adminRoleId).Select(ur => ur.UserId).ToListAsync());
+                var people = await portal.WithDbAsync(db => db.Users.Where(u => holders.Contains(u.Id)).ToListAsync());
+                Assert.True(people.Any(u => u.DisabledAt is null && (u.LockoutEnd is null || u.LockoutEnd <= DateTimeOffset.UtcNow)),
+                    $"{nameA} + {nameB}: no usable administrator left");
+
+                // Put both back for the next pair.
+                await portal.WithDbAsync(async db =>
+                {
+                    await db.Users.Where(u => u.Id == first.Id || u.Id == second.Id)
+                        .ExecuteUpdateAsync(s => s.SetProperty(u => u.DisabledAt, (DateTimeOffset?)null).SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null));
+                    return 0;
+                });
+                foreach (var id in new[] { first.Id, second.Id })
+                {
+                    if (!await portal.WithDbAsync(db => db.UserRoles.AnyAsync(ur => ur.UserId == id)))
+                    {
+                        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.Id == id));
+                        await portal.AddToRoleAsync(user, SystemRoles.Administrator);
+                    }
+                }
+            }
+        }
+    }
+}
