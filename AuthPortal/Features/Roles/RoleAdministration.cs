@@ -146,6 +146,25 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         return new RoleResult(RoleOutcome.Done);
     }
 
+    /// <summary>The roles named, when each exists and <paramref name="actorUserId"/> may give it; otherwise field errors under <c>roles</c>.</summary>
+    public async Task<(IReadOnlyList<RoleNode> Roles, IReadOnlyList<(string Field, string Message)> Errors)> AssignableAsync(
+        string actorUserId, IReadOnlyList<string> roleNames, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await graph.GetFreshAsync(cancellationToken);
+        var errors = new List<(string, string)>();
+        var roles = ResolveRoles(snapshot, roleNames, "roles", errors);
+        var held = await permissions.GetAsync(actorUserId, cancellationToken);
+        foreach (var role in roles)
+        {
+            var beyond = snapshot.EffectiveOf(role.Id).Where(p => !held.Contains(p)).Order(StringComparer.Ordinal).ToList();
+            if (beyond.Count > 0)
+            {
+                errors.Add(("roles", $"You cannot give {role.Name}: it grants {string.Join(", ", beyond)}, which you do not hold."));
+            }
+        }
+        return (roles, errors);
+    }
+
     private async Task<RoleResult> SaveAsync(string actorUserId, string? id, RoleRequest request, CancellationToken cancellationToken)
     {
         var snapshot = await graph.GetFreshAsync(cancellationToken);

@@ -118,6 +118,37 @@ public sealed class AccountLinks(
             Link(baseUri, AccountRoutes.ConfirmEmail, new() { ["userId"] = user.Id, ["code"] = code }));
     }
 
+    /// <summary>
+    /// An account an administrator made: its owner chooses the password through a link to the address (an administrator
+    /// never sets or sees one), and opening it also confirms the address.
+    /// </summary>
+    public async Task SendWelcomeAsync(AppUser user, string baseUri)
+    {
+        var code = Encode(await userManager.GeneratePasswordResetTokenAsync(user));
+        await mail.SendAsync(AccountEmails.Compose(user.Email!, "Your AuthPortal account",
+            "An administrator created an AuthPortal account for this address. Choose your password to start using it. The link works once and expires soon.",
+            "Choose your password", Link(baseUri, AccountRoutes.ResetPassword, new() { ["userId"] = user.Id, ["code"] = code }),
+            "If you did not expect this, ignore this message: nobody can sign in to the account until a password is chosen."));
+    }
+
+    /// <summary>An administrator's "send password reset": the same link the owner could ask for, whatever the address's state.</summary>
+    public async Task<bool> SendPasswordResetByAdministratorAsync(string userId, string actorUserId, string baseUri)
+    {
+        var user = await userManager.FindByIdAsync(userId);
+        if (user?.Email is null || user.IsServiceAccount)
+        {
+            return false;
+        }
+        var code = Encode(await userManager.GeneratePasswordResetTokenAsync(user));
+        await accountEmails.SendPasswordResetLinkAsync(user, user.Email,
+            Link(baseUri, AccountRoutes.ResetPassword, new() { ["userId"] = user.Id, ["code"] = code }));
+        await audit.RecordAsync(new AuditRecord(AuditActions.PasswordResetRequested)
+        {
+            ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { byAdministrator = true },
+        });
+        return true;
+    }
+
     /// <summary>Sends a new confirmation link when the address belongs to an unconfirmed account; otherwise nothing.</summary>
     public async Task ResendConfirmationAsync(string email, string baseUri)
     {
@@ -164,6 +195,13 @@ public sealed class AccountLinks(
             {
                 await userManager.SetLockoutEndDateAsync(user, null);
                 await userManager.ResetAccessFailedCountAsync(user);
+            }
+            // The link reached the mailbox, which proves the address (an account an administrator made starts unconfirmed).
+            if (!user.EmailConfirmed)
+            {
+                user.EmailConfirmed = true;
+                await userManager.UpdateAsync(user);
+                await audit.RecordAsync(new AuditRecord(AuditActions.EmailConfirmed) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
             }
             await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
             await mail.SendAsync(AccountEmails.Notice(user.Email!, "Your password was reset",

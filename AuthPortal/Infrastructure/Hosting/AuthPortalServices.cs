@@ -144,6 +144,7 @@ public static class AuthPortalServices
         services.AddSingleton<UserPermissions>();
         services.AddSingleton<RoleGraph>();
         services.AddScoped<RoleAdministration>();
+        services.AddScoped<CircuitPermissions>();
         // Scoped: Identity's name normalizer is.
         services.AddScoped<ServiceAccountAdministration>();
         return builder;
