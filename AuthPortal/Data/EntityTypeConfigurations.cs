@@ -59,6 +59,7 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.HasIndex(a => a.OccurredAt);
         audit.HasIndex(a => new { a.ActorUserId, a.OccurredAt });
         audit.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
+        audit.HasIndex(a => new { a.TargetType, a.TargetId });
     }
 }
 

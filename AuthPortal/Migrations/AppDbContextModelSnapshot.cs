@@ -286,6 +286,8 @@ namespace AuthPortal.Migrations
 
                     b.HasIndex("OrganizationId", "OccurredAt");
 
+                    b.HasIndex("TargetType", "TargetId");
+
                     b.ToTable("AuditEvents");
                 });
 

@@ -31,6 +31,14 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
         return auditEvent;
     }
 
+    /// <summary>The latest events by or about a user, newest first (the admin user page's "recent security events").</summary>
+    public async Task<IReadOnlyList<AuditEvent>> RecentForUserAsync(string userId, int count, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.AuditEvents.AsNoTracking().Where(e => e.ActorUserId == userId || (e.TargetType == AuditTargets.User && e.TargetId == userId))
+            .OrderByDescending(e => e.Id).Take(count).ToListAsync(cancellationToken);
+    }
+
     /// <summary>Checks the whole chain; returns the id of the first event that does not match, or null.</summary>
     public async Task<long?> FindFirstBrokenLinkAsync(CancellationToken cancellationToken = default)
     {

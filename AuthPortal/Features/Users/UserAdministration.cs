@@ -15,7 +15,7 @@ public sealed record UserChange(string? DisplayName, string? TimeZone);
 public sealed record NewUser(string Email, string? DisplayName, IReadOnlyList<string>? Roles);
 
 public sealed record UserDetails(string Id, string Email, string DisplayName, bool EmailConfirmed, bool TwoFactorEnabled,
-    DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt, DateTimeOffset? LockoutEnd, DateTimeOffset? DisabledAt, IReadOnlyList<string> Roles, bool IsServiceAccount);
+    DateTimeOffset CreatedAt, DateTimeOffset? LastSignInAt, DateTimeOffset? LockoutEnd, DateTimeOffset? DisabledAt, IReadOnlyList<string> Roles, bool IsServiceAccount, string TimeZone);
 
 /// <summary>
 /// What an administrator does to someone else's account. The caller (page or API) has already checked the
@@ -37,7 +37,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
         }
         var roles = (await users.GetRolesAsync(user)).Order().ToList();
         return new UserDetails(user.Id, user.Email ?? "", user.DisplayName, user.EmailConfirmed, user.TwoFactorEnabled, user.CreatedAt,
-            user.LastSignInAt, user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, user.DisabledAt, roles, user.IsServiceAccount);
+            user.LastSignInAt, user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : null, user.DisabledAt, roles, user.IsServiceAccount, user.TimeZone);
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ public static class UsersApi
     }
 
     /// <summary>Written row by row as the database reads them: 100,000 users never sit in memory at once.</summary>
-    private static async Task<Results<EmptyHttpResult, ValidationProblem>> ExportAsync(HttpContext context, UserDirectory directory, string? search,
+    internal static async Task<Results<EmptyHttpResult, ValidationProblem>> ExportAsync(HttpContext context, UserDirectory directory, string? search,
         string? sort, bool? descending, string? role, bool? locked, bool? disabled, bool? emailUnconfirmed, bool? twoFactor, int? signedInWithinDays)
     {
         if (!TryParseSort(sort, out var order))
@@ -170,6 +170,18 @@ public static class UsersApi
         await administration.RevokeSessionsAsync(id, context.User.UserId()) is { } revoked
             ? TypedResults.Ok(new RevokedCount(revoked))
             : ApiProblem.NotFound(NoSuchUser);
+}
+
+/// <summary>The export for the admin page, on the sign-in cookie (a link the browser follows cannot carry a bearer token).</summary>
+public static class UsersExport
+{
+    public const string Path = "/admin/users/export";
+
+    public static IEndpointRouteBuilder MapUsersExport(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, UsersApi.ExportAsync).RequireAuthorization(Permissions.UsersRead).ExcludeFromDescription();
+        return app;
+    }
 }
 
 /// <summary>RFC 4180 fields, with spreadsheet formula injection neutralised (OWASP: a leading = + - @ is quoted as text).</summary>

@@ -70,6 +70,7 @@ public static class AuthPortalPipeline
             .MapServiceAccountsApi()
             .MapRolesApi();
         app.MapAccountEndpoints();
+        app.MapUsersExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();
         return app;
     }
