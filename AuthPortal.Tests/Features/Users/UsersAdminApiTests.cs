@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace AuthPortal.Tests.Features.Users;
+
+/// <summary>The users admin API over the real app: create (no admin-set password), read, filter, export, edit, delete.</summary>
+public sealed class UsersAdminApiTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+{
+    private async Task<(HttpClient Client, string Token)> AdminAsync()
+    {
+        var client = factory.CreatePortalClient();
+        return (client, (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken);
+    }
+
+    private static async Task<JsonElement> JsonOf(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.True(response.StatusCode == expected, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return response.Content.Headers.ContentLength == 0 ? default : await response.JsonAsync();
+    }
+
+    [Fact]
+    public async Task ACreatedUserChoosesTheirOwnPasswordFromTheEmailedLinkAndIsConfirmedByIt()
+    {
+        await factory.CreateRoleAsync("Help desk", Permissions.UsersRead);
+        var (admin, token) = await AdminAsync();
+
+        var created = await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/users", token,
+            new { email = "new.hire@example.com", displayName = "New Hire", roles = new[] { "Help desk" } }), HttpStatusCode.Created);
+
+        var id = created.GetProperty("id").GetString()!;
+        Assert.False(created.GetProperty("emailConfirmed").GetBoolean());
+        Assert.Equal(["Help desk"], created.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Null(await factory.WithDbAsync(db => db.Users.Where(u => u.Id == id).Select(u => u.PasswordHash).SingleAsync()));
+        // Nobody can sign in before the owner chooses a password.
+        Assert.Equal("invalid_grant", await (await admin.PasswordGrantAsync("new.hire@example.com", "any password at all")).ErrorCodeAsync());
+
+        var link = new Uri(factory.Mailbox.LinkIn("new.hire@example.com", "Your AuthPortal account"));
+        var query = QueryHelpers.ParseQuery(link.Query);
+        var reset = await admin.PostAsJsonAsync("/api/auth/reset-password", new { userId = query["userId"].ToString(), code = query["code"].ToString(), newPassword = "a passphrase of my own choosing" });
+        Assert.True(reset.IsSuccessStatusCode, await reset.Content.ReadAsStringAsync());
+
+        var tokens = await admin.GetTokensAsync("new.hire@example.com", "a passphrase of my own choosing");
+        Assert.Contains("users.read", tokens.Scope);
+        Assert.True(await factory.WithDbAsync(db => db.Users.Where(u => u.Id == id).Select(u => u.EmailConfirmed).SingleAsync()));
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.UserCreated && e.TargetId == id)));
+    }
+
+    [Fact]
+    public async Task CreatingRefusesBadInputDuplicatesAndRolesWithoutRolesManage()
+    {
+        var (admin, token) = await AdminAsync();
+        await factory.CreateUserAsync("already-here@example.com");
+        await factory.CreateRoleAsync("Writers only", Permissions.UsersWrite);
+        var writer = await factory.CreateUserAsync("writer-only@example.com");
+        await factory.AddToRoleAsync(writer, "Writers only");
+        var writerToken = (await admin.GetTokensAsync("writer-only@example.com")).AccessToken;
+        var before = await factory.WithDbAsync(db => db.Users.CountAsync());
+
+        var bad = await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/users", token, new { email = "not an email" }), HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("email", out _));
+        var privileged = await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/users", token, new { email = "x@example.com", password = "chosen by admin" }), HttpStatusCode.BadRequest);
+        Assert.True(privileged.GetProperty("errors").TryGetProperty("password", out _));
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/users", token, new { email = "ALREADY-HERE@example.com" }), HttpStatusCode.Conflict);
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/users", token, new { email = "y@example.com", roles = new[] { "No such role" } }), HttpStatusCode.BadRequest);
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, "/api/users", writerToken, new { email = "z@example.com", roles = new[] { SystemRoles.Administrator } }), HttpStatusCode.Forbidden);
+
+        Assert.Equal(before, await factory.WithDbAsync(db => db.Users.CountAsync()));
+    }
+
+    [Fact]
+    public async Task FiltersNarrowTheListAndTheExportStreamsTheSameRowsAsCsv()
+    {
+        var (admin, token) = await AdminAsync();
+        var locked = await factory.CreateUserAsync("filter-locked@example.com");
+        var disabled = await factory.CreateUserAsync("filter-disabled@example.com");
+        await factory.CreateUserAsync("filter-unconfirmed@example.com", confirmed: false);
+        var formula = await factory.CreateUserAsync("formula@example.com");
+        await factory.WithDbAsync(db => db.Users.Where(u => u.Id == formula.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.DisplayName, "=cmd|' /C calc'!A0")));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.SendWithTokenAsync(HttpMethod.Post, $"/api/users/{locked.Id}/lock", token)).StatusCode);
+        Assert.Null(await factory.Services.GetRequiredService<UserAdministration>().DisableAsync(disabled.Id, "test"));
+
+        async Task<IReadOnlyList<string>> EmailsAsync(string query) =>
+            (await JsonOf(await admin.GetWithTokenAsync($"/api/users?pageSize=200&{query}", token), HttpStatusCode.OK))
+                .GetProperty("items").EnumerateArray().Select(u => u.GetProperty("email").GetString()!).ToList();
+
+        Assert.Equal(["filter-locked@example.com"], await EmailsAsync("search=filter-&locked=true"));
+        Assert.Equal(["filter-disabled@example.com"], await EmailsAsync("search=filter-&disabled=true"));
+        Assert.Equal(["filter-unconfirmed@example.com"], await EmailsAsync("search=filter-&emailUnconfirmed=true"));
+        Assert.Contains(DefaultPortal.AdminEmail, await EmailsAsync($"role={SystemRoles.Administrator}"));
+        Assert.DoesNotContain("filter-locked@example.com", await EmailsAsync($"role={SystemRoles.Administrator}"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetWithTokenAsync("/api/users?sort=password", token)).StatusCode);
+
+        var csv = await (await admin.GetWithTokenAsync("/api/users/export?search=filter-&disabled=true", token)).Content.ReadAsStringAsync();
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("id,email,displayName", lines[0]);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("filter-disabled@example.com", lines[1]);
+        // A value a spreadsheet would run as a formula is written as text.
+        var all = await (await admin.GetWithTokenAsync("/api/users/export?search=formula@", token)).Content.ReadAsStringAsync();
+        Assert.Contains(",formula@example.com,'=cmd|' /C calc'!A0,", all);
+    }
+
+    [Fact]
+    public async Task EditExplainLockAndDeleteWithTheLastAdministratorKept()
+    {
+        var (admin, token) = await AdminAsync();
+        var person = await factory.CreateUserAsync("edited@example.com");
+
+        var edited = await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Patch, $"/api/users/{person.Id}", token, new { displayName = "Edited Name", timeZone = "Europe/Paris" }), HttpStatusCode.OK);
+        Assert.Equal("Edited Name", edited.GetProperty("displayName").GetString());
+        var badZone = await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Patch, $"/api/users/{person.Id}", token, new { timeZone = "Mars/Olympus" }), HttpStatusCode.BadRequest);
+        Assert.True(badZone.GetProperty("errors").TryGetProperty("timeZone", out _));
+        var email = await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Patch, $"/api/users/{person.Id}", token, new { email = "hijack@example.com" }), HttpStatusCode.BadRequest);
+        Assert.True(email.GetProperty("errors").TryGetProperty("email", out _));
+        Assert.Equal("edited@example.com", await factory.WithDbAsync(db => db.Users.Where(u => u.Id == person.Id).Select(u => u.Email).SingleAsync()));
+
+        var adminId = await factory.WithDbAsync(db => db.Users.Where(u => u.Email == DefaultPortal.AdminEmail).Select(u => u.Id).SingleAsync());
+        var why = await JsonOf(await admin.GetWithTokenAsync($"/api/users/{adminId}/permissions?permission=audit.read", token), HttpStatusCode.OK);
+        var source = Assert.Single(Assert.Single(why.GetProperty("items").EnumerateArray()).GetProperty("sources").EnumerateArray());
+        Assert.Equal(SystemRoles.Administrator, source.GetProperty("grant").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.SendWithTokenAsync(HttpMethod.Post, $"/api/users/{person.Id}/send-password-reset", token)).StatusCode);
+        Assert.Contains(factory.Mailbox.To("edited@example.com"), m => m.Subject == "Reset your password");
+
+        // The only administrator can be neither demoted, nor deleted, through the API.
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Put, $"/api/users/{adminId}/roles", token, new { roles = Array.Empty<string>() }), HttpStatusCode.Conflict);
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Delete, $"/api/users/{adminId}", token), HttpStatusCode.Conflict);
+        Assert.True(await factory.WithDbAsync(db => db.UserRoles.AnyAsync(ur => ur.UserId == adminId)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.SendWithTokenAsync(HttpMethod.Delete, $"/api/users/{person.Id}", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetWithTokenAsync($"/api/users/{person.Id}", token)).StatusCode);
+        Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.TargetId == person.Id && e.Action == AuditActions.AccountDeleted)));
+    }
+}
