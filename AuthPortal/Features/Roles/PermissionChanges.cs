@@ -31,8 +31,7 @@ public sealed class PermissionChanges
 
 /// <summary>
 /// Publishes a <see cref="PermissionChange"/> for every save that touches roles, role permissions, inclusions or role
-/// assignments, whichever code made it (Identity's managers included): once when saved and again when its transaction
-/// commits, so a cache refilled in between from the old rows does not outlive the commit.
+/// assignments, whichever code made it (Identity's managers included), once it is committed.
 /// </summary>
 public sealed class PermissionChangeTracking(PermissionChanges changes) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
@@ -134,13 +133,15 @@ public sealed class PermissionChangeTracking(PermissionChanges changes) : SaveCh
             return;
         }
         _saving.Remove(db);
-        changes.Publish(change);
-        if (db.Database.CurrentTransaction is not null)
+        if (db.Database.CurrentTransaction is null)
         {
-            _awaitingCommit.AddOrUpdate(db, _awaitingCommit.TryGetValue(db, out var earlier)
-                ? new PermissionChange(earlier.RolesChanged || change.RolesChanged, earlier.UserIds.Union(change.UserIds).ToList())
-                : change);
+            changes.Publish(change); // already committed
+            return;
         }
+        // Announced on commit only: a cache refilled before then would read (and keep) the rows as they were.
+        _awaitingCommit.AddOrUpdate(db, _awaitingCommit.TryGetValue(db, out var earlier)
+            ? new PermissionChange(earlier.RolesChanged || change.RolesChanged, earlier.UserIds.Union(change.UserIds).ToList())
+            : change);
     }
 
     private void Committed(DbContext? db)

@@ -31,6 +31,7 @@ public sealed class RoleGraph
     private readonly TimeProvider _time;
     private readonly TimeSpan _reuseFor;
     private volatile Loaded? _loaded;
+    private long _generation; // bumped by each change: a load that began before it is not kept
 
     public RoleGraph(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, IOptions<SessionPolicyOptions> sessions, PermissionChanges changes)
     {
@@ -41,6 +42,7 @@ public sealed class RoleGraph
         {
             if (change.RolesChanged)
             {
+                Interlocked.Increment(ref _generation);
                 _loaded = null;
             }
         };
@@ -59,8 +61,12 @@ public sealed class RoleGraph
             return loaded.Snapshot;
         }
         var at = _time.GetUtcNow();
+        var generation = Interlocked.Read(ref _generation);
         var snapshot = await LoadAsync(cancellationToken);
-        _loaded = new Loaded(snapshot, at);
+        if (Interlocked.Read(ref _generation) == generation)
+        {
+            _loaded = new Loaded(snapshot, at);
+        }
         return snapshot;
     }
 

@@ -18,6 +18,9 @@ public sealed class UserPermissions
     private readonly RoleGraph _graph;
     private readonly TimeSpan _cacheFor;
 
+    // Bumped by each Forget: a read that began before a change does not cache what it read after it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _generations = new();
+
     public UserPermissions(IDbContextFactory<AppDbContext> dbFactory, IMemoryCache cache, RoleGraph graph, IOptions<SessionPolicyOptions> sessions, PermissionChanges changes)
     {
         _dbFactory = dbFactory;
@@ -48,7 +51,11 @@ public sealed class UserPermissions
         (await _graph.GetAsync(cancellationToken)).Sources(await RoleIdsAsync(userId, cancellationToken));
 
     /// <summary>Drops the cached roles after a change to the user's roles.</summary>
-    public void Forget(string userId) => _cache.Remove(CacheKey(userId));
+    public void Forget(string userId)
+    {
+        _generations.AddOrUpdate(userId, 1, (_, generation) => generation + 1);
+        _cache.Remove(CacheKey(userId));
+    }
 
     private async Task<IReadOnlyList<string>> RoleIdsAsync(string userId, CancellationToken cancellationToken)
     {
@@ -56,9 +63,13 @@ public sealed class UserPermissions
         {
             return cached;
         }
+        var generation = _generations.GetValueOrDefault(userId);
         await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
         IReadOnlyList<string> roleIds = await db.UserRoles.AsNoTracking().Where(ur => ur.UserId == userId).Select(ur => ur.RoleId).ToListAsync(cancellationToken);
-        _cache.Set(CacheKey(userId), roleIds, _cacheFor);
+        if (_generations.GetValueOrDefault(userId) == generation)
+        {
+            _cache.Set(CacheKey(userId), roleIds, _cacheFor);
+        }
         return roleIds;
     }
 
