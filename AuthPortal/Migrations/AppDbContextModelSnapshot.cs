@@ -209,7 +209,11 @@ namespace AuthPortal.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("DisplayName");
+
                     b.HasIndex("IsServiceAccount");
+
+                    b.HasIndex("LastSignInAt");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");
