@@ -14,6 +14,9 @@ internal sealed class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
         user.HasIndex(u => u.CreatedAt);
         user.HasIndex(u => u.LastSignInAt);
         user.HasIndex(u => u.DisplayName);
+        // Few people are disabled or locked: these filters read only them.
+        user.HasIndex(u => u.DisabledAt);
+        user.HasIndex(u => u.LockoutEnd);
         // The service-account list reads only these few rows, however many people there are.
         user.HasIndex(u => u.IsServiceAccount);
     }

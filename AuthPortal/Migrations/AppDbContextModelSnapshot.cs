@@ -209,11 +209,15 @@ namespace AuthPortal.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("DisabledAt");
+
                     b.HasIndex("DisplayName");
 
                     b.HasIndex("IsServiceAccount");
 
                     b.HasIndex("LastSignInAt");
+
+                    b.HasIndex("LockoutEnd");
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");

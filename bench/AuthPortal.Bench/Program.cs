@@ -14,6 +14,11 @@ if (args is ["keys"])
 {
     return await AuthPortal.Bench.ApiKeyCost.RunAsync();
 }
+// "-- users": the admin user list at 100,000 people against the same at 10,000 (AuthPortal.Bench.UserListScale).
+if (args is ["users"])
+{
+    return await AuthPortal.Bench.UserListScale.RunAsync();
+}
 var config = DefaultConfig.Instance.AddJob(Job.ShortRun);
 BenchmarkSwitcher.FromAssembly(typeof(AuthPortal.Bench.SessionValidationBenchmark).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
 return 0;

@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Infrastructure.Api;
+using AuthPortal.Infrastructure.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -35,7 +36,7 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, IMe
     {
         (page, pageSize) = Paged<UserRow>.Clamp(page, pageSize);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var (query, narrowed) = Query(db, search, filter);
+        var (query, narrowed) = await QueryAsync(db, search, filter, cancellationToken);
         var total = narrowed
             ? await query.Take(CountLimit + 1).CountAsync(cancellationToken)
             : await cache.GetOrCreateAsync("users:total", async entry =>
@@ -52,7 +53,7 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, IMe
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var (query, _) = Query(db, search, filter);
+        var (query, _) = await QueryAsync(db, search, filter, cancellationToken);
         await foreach (var row in Sorted(query, sort, descending).Select(Row()).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             yield return ToRow(row);
@@ -68,7 +69,7 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, IMe
     private UserRow ToRow(RawRow u) => new(u.Id, u.Email ?? "", u.DisplayName, u.EmailConfirmed, u.CreatedAt, u.LastSignInAt,
         u.LockoutEnd is { } end && end > time.GetUtcNow(), u.DisabledAt is not null, u.TwoFactorEnabled);
 
-    private (IQueryable<AppUser> Query, bool Narrowed) Query(AppDbContext db, string? search, UserFilter filter)
+    private async Task<(IQueryable<AppUser> Query, bool Narrowed)> QueryAsync(AppDbContext db, string? search, UserFilter filter, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var narrowed = false;
@@ -76,8 +77,15 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, IMe
         var query = db.Users.AsNoTracking().Where(u => !u.IsServiceAccount);
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var term = search.Trim().ToUpperInvariant();
-            query = query.Where(u => u.NormalizedEmail!.Contains(term) || u.NormalizedUserName!.Contains(term) || u.DisplayName.ToUpper().Contains(term));
+            if (await UserSearchIndex.SelectiveMatchesAsync(db, search, cancellationToken) is { } ids)
+            {
+                query = query.Where(u => ids.Contains(u.Id));
+            }
+            else
+            {
+                var term = search.Trim().ToUpperInvariant();
+                query = query.Where(u => u.NormalizedEmail!.Contains(term) || u.NormalizedUserName!.Contains(term) || u.DisplayName.ToUpper().Contains(term));
+            }
             narrowed = true;
         }
         if (!string.IsNullOrWhiteSpace(filter.Role))

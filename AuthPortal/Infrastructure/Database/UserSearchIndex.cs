@@ -1,0 +1,58 @@
+using AuthPortal.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthPortal.Infrastructure.Database;
+
+/// <summary>
+/// Substring search over people's email, user name and display name that reads an index instead of every row: SQLite's
+/// FTS5 trigram tokenizer (case-insensitive), maintained by triggers on AspNetUsers. A term shorter than three characters
+/// has no trigram to look up; the caller then scans.
+/// </summary>
+public static class UserSearchIndex
+{
+    public const int MinimumTermLength = 3;
+
+    public const string CreateSql = """
+        CREATE VIRTUAL TABLE "UserSearch" USING fts5("UserId" UNINDEXED, "Text", tokenize = 'trigram');
+        INSERT INTO "UserSearch" ("UserId", "Text")
+            SELECT "Id", coalesce("Email", '') || ' ' || coalesce("UserName", '') || ' ' || "DisplayName" FROM "AspNetUsers";
+        CREATE TRIGGER "UserSearch_Insert" AFTER INSERT ON "AspNetUsers" BEGIN
+            INSERT INTO "UserSearch" ("UserId", "Text") VALUES (new."Id", coalesce(new."Email", '') || ' ' || coalesce(new."UserName", '') || ' ' || new."DisplayName");
+        END;
+        CREATE TRIGGER "UserSearch_Update" AFTER UPDATE OF "Email", "UserName", "DisplayName" ON "AspNetUsers" BEGIN
+            DELETE FROM "UserSearch" WHERE "UserId" = old."Id";
+            INSERT INTO "UserSearch" ("UserId", "Text") VALUES (new."Id", coalesce(new."Email", '') || ' ' || coalesce(new."UserName", '') || ' ' || new."DisplayName");
+        END;
+        CREATE TRIGGER "UserSearch_Delete" AFTER DELETE ON "AspNetUsers" BEGIN
+            DELETE FROM "UserSearch" WHERE "UserId" = old."Id";
+        END;
+        """;
+
+    public const string DropSql = """
+        DROP TRIGGER IF EXISTS "UserSearch_Delete";
+        DROP TRIGGER IF EXISTS "UserSearch_Update";
+        DROP TRIGGER IF EXISTS "UserSearch_Insert";
+        DROP TABLE IF EXISTS "UserSearch";
+        """;
+
+    /// <summary>Past this many matches a term is broad: walking the list in its sort order finds a page sooner than sorting every match.</summary>
+    public const int SelectiveLimit = 2_000;
+
+    /// <summary>
+    /// The ids of people whose email, user name or display name contains <paramref name="term"/>, when the index can
+    /// answer it and the term is selective; null when the term is too short to look up or matches so many people that
+    /// scanning in list order is faster (the caller then filters row by row).
+    /// </summary>
+    public static async Task<IQueryable<string>?> SelectiveMatchesAsync(AppDbContext db, string term, CancellationToken cancellationToken)
+    {
+        term = term.Trim();
+        if (term.Length < MinimumTermLength || !db.Database.IsSqlite())
+        {
+            return null;
+        }
+        // One FTS5 string (a phrase): the term matches as a substring, whatever it contains.
+        var phrase = "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        var matches = db.Database.SqlQuery<string>($"SELECT \"UserId\" AS \"Value\" FROM \"UserSearch\" WHERE \"Text\" MATCH {phrase}");
+        return await matches.Take(SelectiveLimit + 1).CountAsync(cancellationToken) > SelectiveLimit ? null : matches;
+    }
+}
