@@ -16,6 +16,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ApiKeyDailyUse> ApiKeyDailyUses => Set<ApiKeyDailyUse>();
     public DbSet<RoleInclusion> RoleInclusions => Set<RoleInclusion>();
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<OrgRole> OrgRoles => Set<OrgRole>();
+    public DbSet<OrgMember> OrgMembers => Set<OrgMember>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

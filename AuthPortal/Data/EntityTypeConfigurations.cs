@@ -41,6 +41,74 @@ internal sealed class RoleInclusionConfiguration : IEntityTypeConfiguration<Role
     }
 }
 
+internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>
+{
+    public void Configure(EntityTypeBuilder<Organization> org)
+    {
+        org.HasKey(o => o.Id);
+        org.Property(o => o.Id).HasMaxLength(64);
+        org.Property(o => o.Name).HasMaxLength(100);
+        org.Property(o => o.Slug).HasMaxLength(64);
+        org.Property(o => o.OwnershipStamp).HasMaxLength(64);
+        org.HasIndex(o => o.Slug).IsUnique();
+    }
+}
+
+internal sealed class OrgRoleConfiguration : IEntityTypeConfiguration<OrgRole>
+{
+    public void Configure(EntityTypeBuilder<OrgRole> role)
+    {
+        role.HasKey(r => r.Id);
+        role.Property(r => r.Id).HasMaxLength(64);
+        role.Property(r => r.Name).HasMaxLength(64);
+        role.Property(r => r.GrantedPermissions).HasMaxLength(512);
+        role.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        role.HasIndex(r => new { r.OrganizationId, r.Name }).IsUnique();
+        role.HasData(OrgRoleSeed.BuiltIn);
+    }
+}
+
+internal sealed class OrgMemberConfiguration : IEntityTypeConfiguration<OrgMember>
+{
+    public void Configure(EntityTypeBuilder<OrgMember> member)
+    {
+        member.HasKey(m => new { m.OrganizationId, m.UserId });
+        member.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        member.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+        member.HasOne(m => m.Role).WithMany().HasForeignKey(m => m.OrgRoleId).OnDelete(DeleteBehavior.Restrict);
+        member.HasIndex(m => m.UserId);
+        member.HasIndex(m => new { m.OrganizationId, m.OrgRoleId });
+    }
+}
+
+internal sealed class InvitationConfiguration : IEntityTypeConfiguration<Invitation>
+{
+    public void Configure(EntityTypeBuilder<Invitation> invitation)
+    {
+        invitation.HasKey(i => i.Id);
+        invitation.Property(i => i.Id).HasMaxLength(64);
+        invitation.Property(i => i.Email).HasMaxLength(256);
+        invitation.Property(i => i.NormalizedEmail).HasMaxLength(256);
+        invitation.Property(i => i.TokenHash).HasMaxLength(64);
+        invitation.HasOne<Organization>().WithMany().HasForeignKey(i => i.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        invitation.HasOne<OrgRole>().WithMany().HasForeignKey(i => i.OrgRoleId).OnDelete(DeleteBehavior.Restrict);
+        invitation.HasIndex(i => i.TokenHash).IsUnique();
+        invitation.HasIndex(i => new { i.OrganizationId, i.AcceptedAt, i.CancelledAt });
+    }
+}
+
+/// <summary>The built-in organization roles, with fixed ids so every database agrees on them.</summary>
+internal static class OrgRoleSeed
+{
+    public static OrgRole[] BuiltIn { get; } =
+    [
+        new() { Id = "owner", Name = "Owner", GrantedPermissions = "org.audit.read org.delete org.members.manage org.members.read org.read org.roles.manage org.update" },
+        new() { Id = "admin", Name = "Admin", GrantedPermissions = "org.audit.read org.members.manage org.members.read org.read org.roles.manage org.update" },
+        new() { Id = "member", Name = "Member", GrantedPermissions = "org.members.read org.read" },
+        new() { Id = "viewer", Name = "Viewer", GrantedPermissions = "org.read" },
+    ];
+}
+
 internal sealed class ProtectedSecretConfiguration : IEntityTypeConfiguration<ProtectedSecret>
 {
     public void Configure(EntityTypeBuilder<ProtectedSecret> secret)

@@ -25,8 +25,17 @@ public sealed class TokenScopeTests
         Assert.Equal(["admin", "users.*"], TokenScope.Parse("users.read admin users.*").Unknown);
 
     [Fact]
-    public void AGrantWithoutARequestedScopeGetsEverythingTheUserHolds() =>
-        Assert.Equal("audit.read users.read", TokenScope.Parse(null).Grant(Held).ToString());
+    public void AGrantWithoutARequestedScopeGetsEverythingTheUserHoldsAndEveryOrganizationPermission() =>
+        Assert.Equal("audit.read " + string.Join(' ', Permissions.Organization.Select(p => p.Name).Order(StringComparer.Ordinal)) + " users.read",
+            TokenScope.Parse(null).Grant(Held).ToString());
+
+    [Fact]
+    public void OrganizationPermissionsPassAsAskedAndNarrowWhatARoleGrants()
+    {
+        Assert.Equal("org.read", TokenScope.Parse("org.read users.write").Grant(Held).ToString());
+        Assert.Equal(["org.read"], TokenScope.EffectiveInOrganization("org.read users.read", ["org.read", "org.members.manage"]));
+        Assert.Equal(["org.members.manage", "org.read"], TokenScope.EffectiveInOrganization(null, ["org.read", "org.members.manage"]).Order());
+    }
 
     [Fact]
     public void AGrantNarrowsToWhatTheUserHoldsAndNeverWidens() =>

@@ -83,7 +83,8 @@ public sealed class ApiKeyStore(
         }
         var scope = TokenScope.Parse(string.Join(' ', request.Scopes ?? []));
         var held = await permissions.GetAsync(userId, cancellationToken);
-        if (scope.Unknown.Count > 0 || scope.Names.Any(n => !held.Contains(n)))
+        // Organization permissions may be named: they narrow what the owner's roles grant in each organization.
+        if (scope.Unknown.Count > 0 || scope.Names.Any(n => !held.Contains(n) && !Permissions.IsOrganizationPermission(n)))
         {
             errors.Add(("scopes", "Choose among the permissions you hold: " + (held.Count == 0 ? "you hold none." : string.Join(", ", held.Order()) + ".")));
         }

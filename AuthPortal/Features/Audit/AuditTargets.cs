@@ -6,6 +6,9 @@ public static class AuditTargets
     public const string User = "user";
     public const string ServiceAccount = "serviceaccount";
     public const string Role = "role";
+    public const string Organization = "organization";
+    public const string OrgRole = "orgrole";
+    public const string Invitation = "invitation";
     public const string Session = "session";
     public const string ApiKey = "apikey";
 }

@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Account;
+using AuthPortal.Features.Organizations;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Tokens;
@@ -9,10 +10,9 @@ using Microsoft.AspNetCore.Identity;
 
 namespace AuthPortal.Features.Me;
 
-public sealed record OrganizationMembership(string Id, string Slug, string Name, string Role);
 
 public sealed record MeResponse(string Id, string Email, string UserName, string DisplayName, string TimeZone, bool EmailConfirmed,
-    bool TwoFactorEnabled, IReadOnlyList<string> Roles, IReadOnlyList<string> Permissions, IReadOnlyList<OrganizationMembership> Organizations);
+    bool TwoFactorEnabled, IReadOnlyList<string> Roles, IReadOnlyList<string> Permissions, IReadOnlyList<MyOrg> Organizations);
 
 /// <summary>PATCH /api/me: only these fields; anything else (email, roles, …) is refused.</summary>
 public sealed record UpdateMeRequest(string? DisplayName, string? TimeZone);
@@ -32,7 +32,7 @@ public static class MeApi
         return api;
     }
 
-    private static async Task<MeResponse?> DescribeAsync(UserManager<AppUser> users, UserPermissions permissions, System.Security.Claims.ClaimsPrincipal caller)
+    private static async Task<MeResponse?> DescribeAsync(UserManager<AppUser> users, UserPermissions permissions, OrgManagement organizations, System.Security.Claims.ClaimsPrincipal caller)
     {
         var user = await users.FindByIdAsync(caller.UserId());
         if (user is null)
@@ -42,16 +42,17 @@ public static class MeApi
         // What this token may actually do: current permissions, narrowed by its scope.
         var effective = TokenScope.Effective(caller.Scope(), await permissions.GetAsync(user.Id));
         return new MeResponse(user.Id, user.Email ?? "", user.UserName ?? "", user.DisplayName, user.TimeZone, user.EmailConfirmed,
-            user.TwoFactorEnabled, [.. (await users.GetRolesAsync(user)).Order()], [.. effective.Order(StringComparer.Ordinal)], []);
+            user.TwoFactorEnabled, [.. (await users.GetRolesAsync(user)).Order()], [.. effective.Order(StringComparer.Ordinal)],
+            await organizations.ListMineAsync(user.Id));
     }
 
-    private static async Task<Results<Ok<MeResponse>, UnauthorizedHttpResult>> GetAsync(HttpContext context, UserManager<AppUser> users, UserPermissions permissions) =>
-        await DescribeAsync(users, permissions, context.User) is { } me
+    private static async Task<Results<Ok<MeResponse>, UnauthorizedHttpResult>> GetAsync(HttpContext context, UserManager<AppUser> users, UserPermissions permissions, OrgManagement organizations) =>
+        await DescribeAsync(users, permissions, organizations, context.User) is { } me
             ? TypedResults.Ok(me)
             : TypedResults.Unauthorized();
 
     private static async Task<Results<Ok<MeResponse>, ValidationProblem, UnauthorizedHttpResult>> UpdateAsync(
-        HttpContext context, SelfService self, UserManager<AppUser> users, UserPermissions permissions)
+        HttpContext context, SelfService self, UserManager<AppUser> users, UserPermissions permissions, OrgManagement organizations)
     {
         var (request, problem) = await StrictJson.ReadAsync<UpdateMeRequest>(context.Request);
         if (problem is not null)
@@ -69,7 +70,7 @@ public static class MeApi
         {
             return ApiProblem.Validation(errors.Select(e => (Camel(e.Field ?? "body"), e.Message)));
         }
-        return TypedResults.Ok((await DescribeAsync(users, permissions, context.User))!);
+        return TypedResults.Ok((await DescribeAsync(users, permissions, organizations, context.User))!);
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(HttpContext context, SelfService self)

@@ -67,6 +67,10 @@ public static class Permissions
             ? System.Concat(Organization).Where(p => AreaOf(p.Name) + WildcardSuffix == grant).Select(p => p.Name)
             : [grant];
 
+    public static bool IsOrganizationPermission(string name) => Organization.Any(p => p.Name == name);
+
+    public static bool IsKnown(string name) => System.Any(p => p.Name == name) || IsOrganizationPermission(name);
+
     /// <summary>Permissions that open the admin section of the UI.</summary>
     public static IReadOnlyList<string> AdminArea { get; } = [UsersRead, RolesManage, OrgsManage, AuditRead, SettingsManage];
 

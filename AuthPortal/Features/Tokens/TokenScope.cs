@@ -22,14 +22,22 @@ public sealed class TokenScope
     public static TokenScope Parse(string? value) =>
         string.IsNullOrWhiteSpace(value) ? Empty : new TokenScope(value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-    /// <summary>Names that are not system permissions (RFC 6749 §5.2: invalid_scope).</summary>
-    public IReadOnlyList<string> Unknown => Names.Where(name => !Permissions.System.Any(p => p.Name == name)).ToList();
+    /// <summary>Names that are neither system nor organization permissions (RFC 6749 §5.2: invalid_scope).</summary>
+    public IReadOnlyList<string> Unknown => Names.Where(name => !Permissions.IsKnown(name)).ToList();
 
     /// <summary>
-    /// What a new token gets for this requested scope: the requested permissions the user holds, or every permission
-    /// they hold when none was asked for.
+    /// What a new token gets for this requested scope: the requested system permissions the user holds, or every one
+    /// they hold when none was asked for. Organization permissions pass as asked (all of them when none was asked for):
+    /// they only ever narrow, since each organization grants them by the user's role there.
     /// </summary>
-    public TokenScope Grant(IReadOnlySet<string> held) => new(IsEmpty ? held : Names.Where(held.Contains));
+    public TokenScope Grant(IReadOnlySet<string> held) =>
+        new(IsEmpty
+            ? held.Concat(Permissions.Organization.Select(p => p.Name))
+            : Names.Where(name => held.Contains(name) || Permissions.IsOrganizationPermission(name)));
+
+    /// <summary>What a caller may do in an organization: what their role there grants, within the token's scope (none for a cookie).</summary>
+    public static IReadOnlySet<string> EffectiveInOrganization(string? scopeClaim, IEnumerable<string> granted) =>
+        (scopeClaim is null ? granted : granted.Where(Parse(scopeClaim).Names.Contains)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// What a caller may do now: everything <paramref name="held"/> for a cookie (no scope claim), or the part of it

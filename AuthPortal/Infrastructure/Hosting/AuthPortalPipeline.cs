@@ -2,6 +2,7 @@ using AuthPortal.Components;
 using AuthPortal.Components.Account;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Me;
+using AuthPortal.Features.Organizations;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.ServiceAccounts;
 using AuthPortal.Features.Sessions;
@@ -68,7 +69,8 @@ public static class AuthPortalPipeline
             .MapApiKeysApi()
             .MapUsersApi()
             .MapServiceAccountsApi()
-            .MapRolesApi();
+            .MapRolesApi()
+            .MapOrgsApi();
         app.MapAccountEndpoints();
         app.MapUsersExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();

@@ -6,6 +6,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Account;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Organizations;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.ServiceAccounts;
 using AuthPortal.Features.Sessions;
@@ -145,6 +146,10 @@ public static class AuthPortalServices
         services.AddSingleton<RoleGraph>();
         services.AddScoped<RoleAdministration>();
         services.AddScoped<CircuitPermissions>();
+
+        // Organizations
+        services.AddSingleton<OrgAccess>();
+        services.AddSingleton<OrgManagement>();
         // Scoped: Identity's name normalizer is.
         services.AddScoped<ServiceAccountAdministration>();
         return builder;
