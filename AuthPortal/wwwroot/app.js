@@ -11,6 +11,13 @@ window.authPortal = {
     async copy(text) {
         await navigator.clipboard.writeText(text);
     },
+    // The organization switcher's choice, per browser.
+    setCurrentOrg(slug) {
+        localStorage.setItem("ap-org", slug);
+    },
+    currentOrg() {
+        return localStorage.getItem("ap-org");
+    },
 };
 
 // Live password strength on the static account forms (register, reset, setup). The server runs the

@@ -26,6 +26,8 @@ public sealed record OrgRoleView(string Id, string Name, IReadOnlyList<string> P
 
 public sealed record InvitationView(string Id, string Email, string Role, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
 
+public sealed record OrgAuditEntry(DateTimeOffset OccurredAt, string Action, string? ActorEmail, string? TargetType, string? TargetId);
+
 public sealed record NewOrganization(string Name, string? Slug);
 
 public sealed record OrganizationChange(string? Name, string? Slug);
@@ -60,6 +62,9 @@ public sealed record OrgResult<T>(OrgOutcome Outcome, T? Value = default, IReadO
 /// </summary>
 public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFactory, AuditLog audit, IMailSender mail, TimeProvider time)
 {
+    /// <summary>An organization's members changed (joined, left, removed, re-roled): open member lists reload.</summary>
+    public event Action<string>? MembersChanged;
+
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);
     private const string InvitationMarker = "inv_";
 
@@ -262,6 +267,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        MembersChanged?.Invoke(org.Organization.Id);
         return OrgResult<bool>.Ok(true);
     }
 
@@ -295,6 +301,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        MembersChanged?.Invoke(org.Organization.Id);
         return OrgResult<bool>.Ok(true);
     }
 
@@ -555,7 +562,24 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        MembersChanged?.Invoke(organization.Id);
         return OrgResult<MyOrg>.Ok(new MyOrg(organization.Id, organization.Slug, organization.Name, roleName));
+    }
+
+    /// <summary>The organization's latest events, newest first (the Audit tab; the audit issue adds search and export).</summary>
+    public async Task<OrgResult<IReadOnlyList<OrgAuditEntry>>> RecentEventsAsync(OrgContext org, int count, CancellationToken cancellationToken = default)
+    {
+        if (!org.Can(Permissions.OrgAuditRead))
+        {
+            return OrgResult<IReadOnlyList<OrgAuditEntry>>.Refused(OrgOutcome.Forbidden, "Reading the organization's audit log needs org.audit.read.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        IReadOnlyList<OrgAuditEntry> entries = await (from e in db.AuditEvents.AsNoTracking()
+                                                      where e.OrganizationId == org.Organization.Id
+                                                      orderby e.Id descending
+                                                      select new OrgAuditEntry(e.OccurredAt, e.Action, db.Users.Where(u => u.Id == e.ActorUserId).Select(u => u.Email).FirstOrDefault(),
+                                                          e.TargetType, e.TargetId)).Take(count).ToListAsync(cancellationToken);
+        return OrgResult<IReadOnlyList<OrgAuditEntry>>.Ok(entries);
     }
 
     /// <summary>What is wrong with a slug, or null when it is fine.</summary>
