@@ -63,5 +63,27 @@ public sealed class OrganizationTests
         await new Shell(invitee).WaitUntilInteractiveAsync();
         await invitee.ClickAsync("[data-testid=accept-invitation]");
         await Assertions.Expect(invitee.Locator("[data-testid=invitation-problem]")).ToBeVisibleAsync();
+
+        // Someone without an account registers from the link, confirms the address, signs in and lands in the organization.
+        await owner.GetByRole(AriaRole.Tab, new() { Name = "Invitations" }).ClickAsync();
+        await owner.Locator("[data-testid=invite-email] input, input[data-testid=invite-email]").First.FillAsync("newcomer@example.com");
+        await owner.ClickAsync("[data-testid=invite-send]");
+        await Assertions.Expect(owner.Locator("[data-testid=invitations-table]")).ToContainTextAsync("newcomer@example.com");
+        var newcomer = await portal.NewPageAsync();
+        await newcomer.GotoAsync(new Uri(portal.Portal.Mailbox.LinkIn("newcomer@example.com", "You are invited")).PathAndQuery);
+        await newcomer.ClickAsync("[data-testid=invitation-register]");
+        await newcomer.WaitForURLAsync("**/Account/Register?returnUrl=*");
+        await NewAccountForm.FillAsync(newcomer, "newcomer@example.com", "Newcomer", "tangerine orbit velvet 77");
+        await newcomer.ClickAsync("[data-testid=register-submit]");
+        await newcomer.WaitForURLAsync("**/Account/RegisterConfirmation*");
+        await newcomer.GotoAsync(new Uri(portal.Portal.Mailbox.LinkIn("newcomer@example.com", "Confirm your email")).PathAndQuery);
+        await newcomer.ClickAsync("[data-testid=confirmed-sign-in]");
+        await new LoginPage(newcomer).SignInAsync("newcomer@example.com", "tangerine orbit velvet 77");
+        await newcomer.WaitForURLAsync("**/invitations/accept?token=*");
+        await new Shell(newcomer).WaitUntilInteractiveAsync();
+        await newcomer.ClickAsync("[data-testid=accept-invitation]");
+        await newcomer.WaitForURLAsync("**/orgs/rocket-club");
+        await owner.GetByRole(AriaRole.Tab, new() { Name = "Members" }).ClickAsync();
+        await Assertions.Expect(owner.Locator("[data-testid=members-table]")).ToContainTextAsync("newcomer@example.com");
     }
 }

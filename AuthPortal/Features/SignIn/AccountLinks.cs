@@ -3,6 +3,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Infrastructure.Email;
+using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
@@ -107,7 +108,8 @@ public sealed class AccountLinks(
     private static string Link(string baseUri, string path, Dictionary<string, string?> query) =>
         QueryHelpers.AddQueryString(new Uri(new Uri(baseUri), path.TrimStart('/')).ToString(), query);
 
-    public async Task SendConfirmationAsync(AppUser user, string baseUri)
+    /// <summary>The confirmation link; after confirming, signing in continues to <paramref name="returnUrl"/> (a path on this site only).</summary>
+    public async Task SendConfirmationAsync(AppUser user, string baseUri, string? returnUrl = null)
     {
         if (!quota.TryTake(user.Email!))
         {
@@ -115,7 +117,10 @@ public sealed class AccountLinks(
         }
         var code = Encode(await userManager.GenerateEmailConfirmationTokenAsync(user));
         await accountEmails.SendConfirmationLinkAsync(user, user.Email!,
-            Link(baseUri, AccountRoutes.ConfirmEmail, new() { ["userId"] = user.Id, ["code"] = code }));
+            Link(baseUri, AccountRoutes.ConfirmEmail, new()
+            {
+                ["userId"] = user.Id, ["code"] = code, ["returnUrl"] = LocalUrl.OrHome(returnUrl) is var local && local != "/" ? local : null,
+            }));
     }
 
     /// <summary>

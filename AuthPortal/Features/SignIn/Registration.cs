@@ -23,7 +23,7 @@ public sealed class Registration(
 
     public sealed record Outcome(Status Status, IdentityResult Result, AppUser? User);
 
-    public async Task<Outcome> RegisterAsync(string email, string displayName, string password, string baseUri)
+    public async Task<Outcome> RegisterAsync(string email, string displayName, string password, string baseUri, string? returnUrl = null)
     {
         if (!await SystemRoles.AdministratorExistsAsync(db))
         {
@@ -88,7 +88,7 @@ public sealed class Registration(
             ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { method = "self" },
         });
         // Queued, not sent: the answer does not wait for (or reveal anything through) the mail server.
-        await links.SendConfirmationAsync(user, baseUri);
+        await links.SendConfirmationAsync(user, baseUri, returnUrl);
         pace.Created(started);
         return new Outcome(Status.Created, result, user);
     }
