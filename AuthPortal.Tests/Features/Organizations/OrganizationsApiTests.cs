@@ -194,6 +194,20 @@ public sealed class OrganizationsApiTests(ClockPortal factory) : IClassFixture<C
     }
 
     [Fact]
+    public async Task TheOnlyOwnerOfAnOrganizationCannotDeleteTheirAccount()
+    {
+        var (owner, ownerToken, ownerId) = await PersonAsync("sole-owner@example.com");
+        await CreateOrgAsync(owner, ownerToken, "Kept alive");
+        var adminToken = (await owner.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken;
+
+        var refused = await owner.SendWithTokenAsync(HttpMethod.Delete, $"/api/users/{ownerId}", adminToken);
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("only owner of Kept alive", await refused.Content.ReadAsStringAsync());
+        Assert.True(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Id == ownerId)));
+    }
+
+    [Fact]
     public async Task ADeletedOrganizationIsGoneForItsMembersAtOnce()
     {
         var (owner, ownerToken, _) = await PersonAsync("deleting-owner@example.com");

@@ -1,6 +1,7 @@
 using AuthPortal.Data;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.Organizations;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.Roles;
 using Microsoft.AspNetCore.Identity;
@@ -21,6 +22,16 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
         if (await SystemRoles.WouldRemoveLastAdministratorAsync(db, user.Id, time.GetUtcNow(), cancellationToken))
         {
             return new Result("You are the last administrator. Make someone else an administrator before deleting your account.");
+        }
+        // Nor the only owner of an organization: it would be left with nobody to manage it.
+        var soleOwnerOf = await (from member in db.OrgMembers
+                                 join organization in db.Organizations on member.OrganizationId equals organization.Id
+                                 where member.UserId == user.Id && member.OrgRoleId == BuiltInOrgRoles.OwnerId && organization.DeletedAt == null
+                                     && !db.OrgMembers.Any(o => o.OrganizationId == member.OrganizationId && o.OrgRoleId == BuiltInOrgRoles.OwnerId && o.UserId != user.Id)
+                                 select organization.Name).FirstOrDefaultAsync(cancellationToken);
+        if (soleOwnerOf is not null)
+        {
+            return new Result($"This account is the only owner of {soleOwnerOf}. Make someone else an owner there, or delete the organization, first.");
         }
         var sessionIds = await db.UserSessions.Where(s => s.UserId == user.Id).Select(s => s.Id).ToListAsync(cancellationToken);
         var deleted = await userManager.DeleteAsync(user);
