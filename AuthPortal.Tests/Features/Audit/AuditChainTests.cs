@@ -18,17 +18,57 @@ public sealed class AuditChainTests(DefaultPortal factory) : IClassFixture<Defau
     }
 
     [Fact]
+    public async Task VerificationNamesAnEditedADeletedAndAnInsertedRowAndAFixedUpHashDoesNotHelp()
+    {
+        using var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail));
+        var audit = portal.Services.GetRequiredService<AuditLog>();
+        var events = new List<AuditEvent>();
+        for (var i = 0; i < 5; i++)
+        {
+            events.Add(await audit.RecordAsync(new AuditRecord($"test.verify.{i}") { ActorKind = ActorKind.System }));
+        }
+        Assert.True((await audit.VerifyAsync()).Intact);
+
+        // Edited, with the hash recomputed the old way (plain SHA-256, no key): still caught.
+        var edited = events[1];
+        await portal.WithDbAsync(db => db.AuditEvents.Where(e => e.Id == edited.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(e => e.Action, "test.forged").SetProperty(e => e.Hash, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("forged"u8)))));
+        var afterEdit = await audit.VerifyAsync();
+        Assert.Equal(edited.Id, afterEdit.BrokenAtId);
+        Assert.Contains("edited", afterEdit.Problem);
+        await portal.WithDbAsync(db => db.AuditEvents.Where(e => e.Id == edited.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.Action, edited.Action).SetProperty(e => e.Hash, edited.Hash)));
+        Assert.True((await audit.VerifyAsync()).Intact);
+
+        // Deleted: the next row's link no longer meets the one before it.
+        var deleted = events[2];
+        await portal.WithDbAsync(db => db.AuditEvents.Where(e => e.Id == deleted.Id).ExecuteDeleteAsync());
+        var afterDelete = await audit.VerifyAsync();
+        Assert.Equal(events[3].Id, afterDelete.BrokenAtId);
+        Assert.Contains("deleted", afterDelete.Problem);
+        await portal.WithDbAsync(db => db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO AuditEvents (Id, OccurredAt, Action, ActorUserId, ActorKind, TargetType, TargetId, OrganizationId, IpAddress, UserAgent, Succeeded, Details, PreviousHash, Hash) VALUES ({deleted.Id}, {deleted.OccurredAt.UtcTicks}, {deleted.Action}, {deleted.ActorUserId}, {deleted.ActorKind.ToString()}, {deleted.TargetType}, {deleted.TargetId}, {deleted.OrganizationId}, {deleted.IpAddress}, {deleted.UserAgent}, {deleted.Succeeded}, {deleted.Details}, {deleted.PreviousHash}, {deleted.Hash})"));
+        Assert.True((await audit.VerifyAsync()).Intact);
+
+        // Inserted at the end, linked correctly but without the key: caught.
+        var last = events[^1];
+        await portal.WithDbAsync(db => db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO AuditEvents (Id, OccurredAt, Action, ActorKind, Succeeded, PreviousHash, Hash) VALUES ({last.Id + 1000}, {last.OccurredAt.UtcTicks}, {"user.role_granted"}, {"System"}, {true}, {last.Hash}, {new string('a', 64)})"));
+        var afterInsert = await audit.VerifyAsync();
+        Assert.Equal(last.Id + 1000, afterInsert.BrokenAtId);
+    }
+
+    [Fact]
     public async Task ConcurrentWritersInOneProcessKeepOneUnbrokenChain()
     {
         // No in-process lock serializes appends: the write transaction does, as it must across instances.
         var audit = factory.Services.GetRequiredService<AuditLog>();
         var before = await factory.WithDbAsync(db => db.AuditEvents.CountAsync());
 
-        var written = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+        var written = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
             Task.Run(() => audit.RecordAsync(new AuditRecord($"test.concurrent.{i}") { ActorKind = Data.ActorKind.System }))));
 
-        Assert.Equal(40, written.Select(e => e.Id).Distinct().Count());
-        Assert.Equal(before + 40, await factory.WithDbAsync(db => db.AuditEvents.CountAsync()));
+        Assert.Equal(50, written.Select(e => e.Id).Distinct().Count());
+        Assert.Equal(before + 50, await factory.WithDbAsync(db => db.AuditEvents.CountAsync()));
         Assert.Null(await audit.FindFirstBrokenLinkAsync());
     }
 

@@ -82,4 +82,41 @@ public sealed class CommandLineTests
         Assert.Contains(key, line);
         Assert.DoesNotContain("   at ", output);
     }
+
+    [Fact]
+    public async Task AnUnknownCommandListsTheCommandsAndExits2WithoutServing()
+    {
+        var database = Path.Combine(TestPaths.NewTempDirectory("unknown-command"), "portal.db");
+
+        var (exitCode, output) = await RunAsync("audit verfy", new Dictionary<string, string> { ["ConnectionStrings__AuthPortal"] = $"Data Source={database}" });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Unknown command: audit verfy", output);
+        Assert.Contains("audit verify", output);
+        Assert.DoesNotContain("Now listening", output);
+    }
+
+    [Fact]
+    public async Task AuditVerifyExits0ForAnIntactChainAnd1NamingTheBrokenLink()
+    {
+        var database = Path.Combine(TestPaths.NewTempDirectory("audit-verify"), "portal.db");
+        var environment = new Dictionary<string, string> { ["ConnectionStrings__AuthPortal"] = $"Data Source={database}" };
+        Assert.Equal(0, (await RunAsync("migrate", environment)).ExitCode);
+
+        var (intactCode, intactOutput) = await RunAsync("audit verify", environment);
+        Assert.True(intactCode == 0, intactOutput);
+        Assert.Contains("intact", intactOutput);
+
+        await using (var connection = new SqliteConnection($"Data Source={database};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO AuditEvents (Id, OccurredAt, Action, ActorKind, Succeeded, PreviousHash, Hash) VALUES (7, 0, 'user.forged', 'System', 1, '', 'deadbeef')";
+            await command.ExecuteNonQueryAsync();
+        }
+        var (brokenCode, brokenOutput) = await RunAsync("audit verify", environment);
+        Assert.True(brokenCode == 1, brokenOutput);
+        Assert.Contains("BROKEN at event 7", brokenOutput);
+        Assert.DoesNotContain("Now listening", brokenOutput);
+    }
 }

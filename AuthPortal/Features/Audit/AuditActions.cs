@@ -54,6 +54,8 @@ public static class AuditActions
     public const string InvitationSent = "org.invitation_sent";
     public const string InvitationAccepted = "org.invitation_accepted";
     public const string InvitationCancelled = "org.invitation_cancelled";
+    public const string AuditRetention = "audit.retention";
+    public const string AuditChainHead = "audit.chain_head";
     public const string ApiKeyCreated = "apikey.created";
     public const string ApiKeyRenamed = "apikey.renamed";
     public const string ApiKeyRevoked = "apikey.revoked";

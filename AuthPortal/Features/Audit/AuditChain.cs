@@ -17,7 +17,7 @@ namespace AuthPortal.Features.Audit;
 /// caller's, or one begun here), so concurrent writers, in this process or another, queue on the database and
 /// never fork the chain. No in-process lock is involved.
 /// </remarks>
-public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesInterceptor
+public sealed class AuditChain(ILogger<AuditChain> logger, AuditChainKey chainKey) : SaveChangesInterceptor
 {
     // Transactions this interceptor began for a SaveChanges that had none, to commit when it ends.
     private readonly ConditionalWeakTable<DbContext, IDbContextTransaction> _owned = new();
@@ -40,6 +40,8 @@ public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesIntercep
         }
         try
         {
+            // Loaded at start-up; read before any write lock is taken here, as the key store uses its own connection.
+            var key = await chainKey.GetAsync(cancellationToken);
             if (db.Database.CurrentTransaction is null)
             {
                 _owned.AddOrUpdate(db, await db.Database.BeginTransactionAsync(cancellationToken));
@@ -54,7 +56,7 @@ public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesIntercep
                 idProperty.CurrentValue = ++id;
                 idProperty.IsTemporary = false;
                 entry.Entity.PreviousHash = previous;
-                entry.Entity.Hash = previous = ComputeHash(entry.Entity);
+                entry.Entity.Hash = previous = ComputeHash(entry.Entity, key);
             }
             _saving.AddOrUpdate(db, pending.Select(e => e.Entity).ToList());
         }
@@ -136,13 +138,16 @@ public sealed class AuditChain(ILogger<AuditChain> logger) : SaveChangesIntercep
         }
     }
 
-    /// <summary>SHA-256 over the previous hash and every recorded field, as lowercase hex.</summary>
-    public static string ComputeHash(AuditEvent e)
+    /// <summary>
+    /// HMAC-SHA256, under the chain's key, of the previous hash and every recorded field, as lowercase hex. Without the
+    /// key (which is not in the database) nobody can make an edited, inserted or re-linked row verify.
+    /// </summary>
+    public static string ComputeHash(AuditEvent e, byte[] key)
     {
         var canonical = string.Join('\u001f',
-            e.PreviousHash, e.OccurredAt.UtcTicks, e.Action, e.ActorUserId, e.ActorKind, e.TargetType, e.TargetId,
+            e.Id, e.PreviousHash, e.OccurredAt.UtcTicks, e.Action, e.ActorUserId, e.ActorKind, e.TargetType, e.TargetId,
             e.OrganizationId, e.IpAddress, e.UserAgent, e.Succeeded, e.Details);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(canonical)));
     }
 
     // In the order they were appended (the change tracker keeps additions in order; the sort is stable).

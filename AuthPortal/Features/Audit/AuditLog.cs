@@ -4,13 +4,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AuthPortal.Features.Audit;
 
+/// <summary>The chain's state: intact, or the first broken link and what broke it.</summary>
+public sealed record AuditVerification(bool Intact, long? BrokenAtId, string? Problem, int EventsChecked);
+
 /// <summary>
 /// The one place features record audit events. <see cref="Append"/> adds an event to the caller's unit of
 /// work, so the change and its event commit together or not at all; <see cref="RecordAsync"/> writes an
 /// event on its own for actions that change nothing else. <see cref="AuditChain"/> links every event to the
 /// one before it when it is saved.
 /// </summary>
-public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, IHttpContextAccessor httpContextAccessor)
+public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, IHttpContextAccessor httpContextAccessor, AuditChainKey chainKey)
 {
     private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
 
@@ -39,20 +42,44 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
             .OrderByDescending(e => e.Id).Take(count).ToListAsync(cancellationToken);
     }
 
-    /// <summary>Checks the whole chain; returns the id of the first event that does not match, or null.</summary>
-    public async Task<long?> FindFirstBrokenLinkAsync(CancellationToken cancellationToken = default)
+    /// <summary>The id of the first event that breaks the chain, or null when it is intact (see <see cref="VerifyAsync"/>).</summary>
+    public async Task<long?> FindFirstBrokenLinkAsync(CancellationToken cancellationToken = default) =>
+        (await VerifyAsync(cancellationToken)).BrokenAtId;
+
+    /// <summary>
+    /// Walks the whole chain and names the first broken link: a row whose fields were edited, a row inserted into the
+    /// chain, or rows deleted before a row (its link no longer meets the one before). Retention's removals are not
+    /// breaks: the first kept row links to the anchor that the retention event recorded.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
     {
+        var key = await chainKey.GetAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var previous = "";
+        var anchors = (await db.AuditEvents.AsNoTracking().Where(e => e.Action == AuditActions.AuditRetention).Select(e => e.Details).ToListAsync(cancellationToken))
+            .Select(d => d is null ? null : JsonDocument.Parse(d).RootElement.TryGetProperty("anchor", out var a) ? a.GetString() : null)
+            .OfType<string>().ToHashSet(StringComparer.Ordinal);
+        string? previous = null;
+        var checkedCount = 0;
         await foreach (var e in db.AuditEvents.AsNoTracking().OrderBy(e => e.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            if (e.PreviousHash != previous || e.Hash != AuditChain.ComputeHash(e))
+            var linked = previous is null ? e.PreviousHash.Length == 0 || anchors.Contains(e.PreviousHash) : e.PreviousHash == previous;
+            var genuine = e.Hash == AuditChain.ComputeHash(e, key);
+            if (!genuine || !linked)
             {
-                return e.Id;
+                var problem = (genuine, linked) switch
+                {
+                    (false, true) => $"Event {e.Id} was edited: its fields no longer match its hash.",
+                    (false, false) => $"Event {e.Id} was inserted: neither its hash nor its link is one the chain made.",
+                    _ => previous is null
+                        ? $"Events before {e.Id} were removed without a retention record."
+                        : $"Events between the one before {e.Id} and {e.Id} were deleted: its link does not meet the event before it.",
+                };
+                return new AuditVerification(false, e.Id, problem, checkedCount);
             }
             previous = e.Hash;
+            checkedCount++;
         }
-        return null;
+        return new AuditVerification(true, null, null, checkedCount);
     }
 
     private AuditEvent ToEvent(AuditRecord record)

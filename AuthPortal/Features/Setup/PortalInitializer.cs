@@ -37,6 +37,8 @@ public static class PortalInitializer
         var services = scope.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
         await ProtectStoredSecretsAsync(app, services, logger, cancellationToken);
+        // The audit chain's key exists before the first event is written (made here, outside any write transaction).
+        await services.GetRequiredService<AuditChainKey>().GetAsync(cancellationToken);
         await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
         // Create (or rotate) the token signing key now, so the JWKS and bearer validation are ready at once.
         await services.GetRequiredService<SigningKeyRing>().RefreshAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using AuthPortal.Components;
 using AuthPortal.Components.Account;
 using AuthPortal.Features.ApiKeys;
+using AuthPortal.Features.Audit;
 using AuthPortal.Features.Me;
 using AuthPortal.Features.Organizations;
 using AuthPortal.Features.Roles;
@@ -87,6 +88,13 @@ public static class AuthPortalPipeline
     public static async Task<int> RunAuthPortalAsync(this WebApplication app, string[] args)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal");
+        var (command, words) = CommandLine.Parse(args);
+        if (command == CommandLine.Command.Unknown)
+        {
+            Console.Error.WriteLine($"Unknown command: {words}");
+            Console.Error.WriteLine(CommandLine.Usage);
+            return 2;
+        }
         try
         {
             app.Services.GetRequiredService<IStartupValidator>().Validate();
@@ -96,7 +104,11 @@ public static class AuthPortalPipeline
             return ConfigurationError(logger, ex);
         }
 
-        if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
+        if (command == CommandLine.Command.AuditVerify)
+        {
+            return await VerifyAuditChainAsync(app);
+        }
+        if (command == CommandLine.Command.Migrate)
         {
             await PortalInitializer.MigrateAsync(app.Services);
             logger.LogInformation("The database is up to date.");
@@ -115,6 +127,17 @@ public static class AuthPortalPipeline
         }
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary><c>audit verify</c>: 0 when the chain is intact, 1 when it is broken (the first broken link is printed).</summary>
+    private static async Task<int> VerifyAuditChainAsync(WebApplication app)
+    {
+        var result = await app.Services.GetRequiredService<AuditLog>().VerifyAsync();
+        Console.WriteLine(result.Intact
+            ? $"The audit chain is intact: {result.EventsChecked} events checked."
+            : $"The audit chain is BROKEN at event {result.BrokenAtId}: {result.Problem} ({result.EventsChecked} events before it verified.)");
+        await app.DisposeAsync();
+        return result.Intact ? 0 : 1;
     }
 
     private static int ConfigurationError(ILogger logger, Exception ex)

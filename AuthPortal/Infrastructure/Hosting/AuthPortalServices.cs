@@ -64,6 +64,7 @@ public static class AuthPortalServices
         services.AddOptions<MemoryCacheOptions>().Configure<TimeProvider>((cache, time) => cache.Clock = new TimeProviderClock(time));
 
         // Data: one Identity DbContext; keys for cookies and tokens persisted beside it; audit events chained on save.
+        services.AddSingleton<AuditChainKey>();
         services.AddSingleton<AuditChain>();
         services.AddSingleton<PermissionChanges>();
         services.AddSingleton<PermissionChangeTracking>();

@@ -16,6 +16,7 @@ public sealed class ServerSecrets(IDbContextFactory<AppDbContext> dbFactory, IDa
 {
     public const string RecoveryCodes = "hmac.recovery-codes";
     public const string FailedLogins = "hmac.failed-logins";
+    public const string AuditChainHmac = "hmac.audit-chain";
 
     private readonly IDataProtector _protector = dataProtection.CreateProtector("AuthPortal.ServerSecrets.v1");
     private readonly Dictionary<string, byte[]> _keys = [];
@@ -24,6 +25,9 @@ public sealed class ServerSecrets(IDbContextFactory<AppDbContext> dbFactory, IDa
     /// <summary>HMAC-SHA256 of the UTF-8 text under the named key, as lowercase hex.</summary>
     public async Task<string> HashAsync(string keyName, string value, CancellationToken cancellationToken = default) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(await GetKeyAsync(keyName, cancellationToken), Encoding.UTF8.GetBytes(value)));
+
+    /// <summary>The named key itself, for a caller that must HMAC synchronously (it caches the bytes; they never leave the process).</summary>
+    public Task<byte[]> KeyAsync(string keyName, CancellationToken cancellationToken = default) => GetKeyAsync(keyName, cancellationToken);
 
     private async Task<byte[]> GetKeyAsync(string name, CancellationToken cancellationToken)
     {

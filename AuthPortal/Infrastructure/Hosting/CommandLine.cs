@@ -1,0 +1,49 @@
+namespace AuthPortal.Infrastructure.Hosting;
+
+/// <summary>
+/// The commands <c>dotnet AuthPortal.dll</c> understands. Configuration arguments (<c>--Key=value</c>, <c>--Key value</c>,
+/// <c>Key=value</c>) are the host's; the words left are the command, and a command it does not know is refused.
+/// </summary>
+public static class CommandLine
+{
+    public const string Usage = """
+        Usage: dotnet AuthPortal.dll [command] [--Config:Key=value ...]
+
+        Commands:
+          (none)          serve the portal
+          migrate         apply database migrations, then exit
+          audit verify    check the audit log's chain; exit 0 when intact, 1 when broken (naming the first broken link)
+        """;
+
+    public enum Command { Serve, Migrate, AuditVerify, Unknown }
+
+    public static (Command Command, string Words) Parse(string[] args)
+    {
+        var words = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg.StartsWith('-'))
+            {
+                // "--Key value": the value belongs to the switch.
+                if (!arg.Contains('=') && i + 1 < args.Length && !args[i + 1].StartsWith('-'))
+                {
+                    i++;
+                }
+                continue;
+            }
+            if (!arg.Contains('='))
+            {
+                words.Add(arg);
+            }
+        }
+        var joined = string.Join(' ', words);
+        return (joined.ToLowerInvariant() switch
+        {
+            "" => Command.Serve,
+            "migrate" => Command.Migrate,
+            "audit verify" => Command.AuditVerify,
+            _ => Command.Unknown,
+        }, joined);
+    }
+}
