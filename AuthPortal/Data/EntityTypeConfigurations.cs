@@ -134,6 +134,7 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.HasIndex(a => new { a.ActorUserId, a.OccurredAt });
         audit.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
         audit.HasIndex(a => new { a.TargetType, a.TargetId });
+        audit.HasIndex(a => new { a.Action, a.OccurredAt });
     }
 }
 

@@ -290,6 +290,8 @@ namespace AuthPortal.Migrations
 
                     b.HasIndex("OccurredAt");
 
+                    b.HasIndex("Action", "OccurredAt");
+
                     b.HasIndex("ActorUserId", "OccurredAt");
 
                     b.HasIndex("OrganizationId", "OccurredAt");

@@ -1,3 +1,4 @@
+using AuthPortal.Features.AuditTrail;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Infrastructure.Api;
@@ -33,6 +34,7 @@ public static class OrgsApi
         orgs.MapPost("/{orgId}/roles", CreateRoleAsync).Accepts<OrgRoleRequest>("application/json").WithSummary("Create a custom role (org.roles.manage)");
         orgs.MapPut("/{orgId}/roles/{roleId}", UpdateRoleAsync).Accepts<OrgRoleRequest>("application/json").WithSummary("Replace a custom role (org.roles.manage)");
         orgs.MapDelete("/{orgId}/roles/{roleId}", DeleteRoleAsync).WithSummary("Delete a custom role nobody holds (org.roles.manage)");
+        orgs.MapGet("/{orgId}/audit", AuditAsync).WithSummary("The organization's audit events, filtered and paged like /api/audit (org.audit.read)");
         orgs.MapGet("/{orgId}/invitations", InvitationsAsync).WithSummary("Pending invitations (org.members.manage)");
         orgs.MapPost("/{orgId}/invitations/{id}/resend", ResendAsync).WithSummary("A fresh link and 7 more days (org.members.manage)");
         orgs.MapDelete("/{orgId}/invitations/{id}", CancelAsync).WithSummary("Cancel an invitation (org.members.manage)");
@@ -244,6 +246,22 @@ public static class OrgsApi
             OrgOutcome.Invalid => ApiProblem.Validation(result.FieldErrors),
             _ => Problem(result),
         };
+    }
+
+    private static async Task<Results<Ok<Paged<AuditItem>>, ProblemHttpResult>> AuditAsync(string orgId, HttpContext context, OrgAccess access, AuditSearch search,
+        int? page, int? pageSize)
+    {
+        if (await access.ResolveAsync(context.User, orgId, context.RequestAborted) is not { } org)
+        {
+            return ApiProblem.NotFound(NoSuchOrganization);
+        }
+        if (!org.Can(Permissions.OrgAuditRead))
+        {
+            return ApiProblem.Forbidden("Forbidden", "Reading the organization's audit log needs org.audit.read.");
+        }
+        // Always this organization's events, whatever organizationId the query names.
+        return TypedResults.Ok(await search.SearchAsync(AuditApi.FilterOf(context.Request, org.Organization.Id), page ?? 1,
+            pageSize ?? Paged<AuditItem>.DefaultPageSize, context.RequestAborted));
     }
 
     private static async Task<Results<Ok<ItemList<InvitationView>>, ValidationProblem, ProblemHttpResult>> InvitationsAsync(string orgId, HttpContext context, OrgAccess access, OrgManagement organizations)

@@ -2,6 +2,7 @@ using AuthPortal.Components;
 using AuthPortal.Components.Account;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.AuditTrail;
 using AuthPortal.Features.Me;
 using AuthPortal.Features.Organizations;
 using AuthPortal.Features.Roles;
@@ -71,7 +72,8 @@ public static class AuthPortalPipeline
             .MapUsersApi()
             .MapServiceAccountsApi()
             .MapRolesApi()
-            .MapOrgsApi();
+            .MapOrgsApi()
+            .MapAuditApi();
         app.MapAccountEndpoints();
         app.MapUsersExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();

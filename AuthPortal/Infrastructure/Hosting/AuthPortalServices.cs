@@ -6,6 +6,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Account;
 using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.AuditTrail;
 using AuthPortal.Features.Organizations;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.ServiceAccounts;
@@ -65,6 +66,10 @@ public static class AuthPortalServices
 
         // Data: one Identity DbContext; keys for cookies and tokens persisted beside it; audit events chained on save.
         services.AddSingleton<AuditChainKey>();
+        services.AddSingleton<AuditSearch>();
+        services.AddValidatedOptions<AuditOptions>(AuditOptions.Section);
+        services.AddSingleton<AuditRetention>();
+        services.AddHostedService<AuditMaintenance>();
         services.AddSingleton<AuditChain>();
         services.AddSingleton<PermissionChanges>();
         services.AddSingleton<PermissionChangeTracking>();

@@ -158,6 +158,15 @@ public sealed class ApiKeyOptions
     public int MaxPerUser { get; set; } = 50;
 }
 
+public sealed class AuditOptions
+{
+    public const string Section = "Audit";
+
+    /// <summary>Events older than this many days are removed (and the removal is itself recorded).</summary>
+    [Range(1, 36500, ErrorMessage = "must be between 1 and 36500")]
+    public int RetentionDays { get; set; } = 365;
+}
+
 public sealed class ProxyOptions : IValidatableObject
 {
     public const string Section = "Proxy";
