@@ -140,4 +140,26 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
         await Assertions.Expect(page.Locator("[data-testid=service-accounts-table]")).ToContainTextAsync("ci-deploy");
         await BrowserPortal.ScreenshotForDocsAsync(page, "service-accounts");
     }
+
+    [Fact]
+    public async Task AFailedSignInInAnotherBrowserIsFoundInTheAuditLogByFiltering()
+    {
+        var victim = await browser.Portal.Portal.CreateUserAsync("audited-victim@example.com");
+        var stranger = await browser.Portal.NewPageAsync();
+        await new LoginPage(stranger).OpenAsync();
+        await new LoginPage(stranger).SignInAsync("audited-victim@example.com", "a guess that is wrong");
+        await Assertions.Expect(new LoginPage(stranger).Status).ToBeVisibleAsync();
+
+        var page = await browser.OpenAsync("/admin/audit");
+        await page.Locator("[data-testid=filter-action] input, input[data-testid=filter-action]").First.FillAsync("signin.failed");
+        await page.Locator("[data-testid=filter-target] input, input[data-testid=filter-target]").First.FillAsync(victim.Id);
+        var rows = page.Locator("[data-testid=audit-table] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToContainTextAsync("signin.failed");
+        await Assertions.Expect(rows.First).ToContainTextAsync("failed");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "audit");
+
+        await page.ClickAsync("[data-testid=verify-audit]");
+        await Assertions.Expect(page.Locator("[data-testid=audit-verification]")).ToContainTextAsync("intact");
+    }
 }

@@ -61,3 +61,16 @@ public static class AuditApi
         }
     }
 }
+
+/// <summary>The export for the admin page, on the sign-in cookie (a link the browser follows cannot carry a bearer token).</summary>
+public static class AuditExport
+{
+    public const string Path = "/admin/audit/export";
+
+    public static IEndpointRouteBuilder MapAuditExport(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, (HttpContext context, AuditSearch search) => AuditApi.WriteCsvAsync(context, search, AuditApi.FilterOf(context.Request)))
+            .RequireAuthorization(Permissions.AuditRead).ExcludeFromDescription();
+        return app;
+    }
+}

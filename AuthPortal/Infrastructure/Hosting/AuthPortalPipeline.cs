@@ -76,6 +76,7 @@ public static class AuthPortalPipeline
             .MapAuditApi();
         app.MapAccountEndpoints();
         app.MapUsersExport();
+        app.MapAuditExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();
         return app;
     }
