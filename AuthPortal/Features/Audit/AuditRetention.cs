@@ -71,6 +71,10 @@ internal sealed class AuditMaintenance(AuditRetention retention, IDbContextFacto
         {
             await LogHeadAsync(cancellationToken);
         }
+        catch (ObjectDisposedException)
+        {
+            // The host tore its services down before stopping this one (test hosts do): the hourly heads stand.
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Could not write the audit chain head at shutdown");

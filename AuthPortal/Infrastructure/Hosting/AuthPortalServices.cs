@@ -67,6 +67,7 @@ public static class AuthPortalServices
         // Data: one Identity DbContext; keys for cookies and tokens persisted beside it; audit events chained on save.
         services.AddSingleton<AuditChainKey>();
         services.AddSingleton<AuditSearch>();
+        services.AddSingleton<AuthPortal.Features.Dashboard.DashboardFigures>();
         services.AddValidatedOptions<AuditOptions>(AuditOptions.Section);
         services.AddSingleton<AuditRetention>();
         services.AddHostedService<AuditMaintenance>();
