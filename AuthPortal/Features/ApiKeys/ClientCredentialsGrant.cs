@@ -43,6 +43,11 @@ public sealed class ClientCredentialsGrant(
             ActorUserId = key.UserId, ActorKind = key.ActorKind, TargetType = AuditTargets.ApiKey, TargetId = key.KeyId,
             Details = new { method = "client_credentials", session = session.Id },
         });
+        audit.Append(db, new AuditRecord(AuditActions.TokenIssued)
+        {
+            ActorUserId = key.UserId, ActorKind = key.ActorKind, TargetType = AuditTargets.Session, TargetId = session.Id,
+            Details = new { grant = "client_credentials", apiKey = key.KeyId, scope = key.Scope.ToString() },
+        });
         await db.SaveChangesAsync(context.RequestAborted);
         // The token carries the key's id (and service-account marker) on, so it is treated as the key would be.
         var tokens = await issuer.CreateAccessTokenAsync(key.UserId, session.Id, key.Scope, context.RequestAborted,

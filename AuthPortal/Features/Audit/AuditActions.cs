@@ -28,6 +28,10 @@ public static class AuditActions
     public const string PasskeyRemoved = "user.passkey_removed";
     public const string PersonalDataDownloaded = "user.personal_data_downloaded";
     public const string AccountDeleted = "user.deleted";
+    public const string TokenIssued = "token.issued";
+    public const string TokenRefreshed = "token.refreshed";
+    public const string TokenReuseDetected = "token.reuse_detected";
+    public const string TokenRevoked = "token.revoked";
     public const string SessionCreated = "session.created";
     public const string SessionRevoked = "session.revoked";
     public const string SessionExpired = "session.expired";
@@ -55,7 +59,6 @@ public static class AuditActions
     public const string InvitationAccepted = "org.invitation_accepted";
     public const string InvitationCancelled = "org.invitation_cancelled";
     public const string AuditRetention = "audit.retention";
-    public const string AuditChainHead = "audit.chain_head";
     public const string ApiKeyCreated = "apikey.created";
     public const string ApiKeyRenamed = "apikey.renamed";
     public const string ApiKeyRevoked = "apikey.revoked";

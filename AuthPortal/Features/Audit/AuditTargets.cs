@@ -10,5 +10,6 @@ public static class AuditTargets
     public const string OrgRole = "orgrole";
     public const string Invitation = "invitation";
     public const string Session = "session";
+    public const string Token = "token";
     public const string ApiKey = "apikey";
 }

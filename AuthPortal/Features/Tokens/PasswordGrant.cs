@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.SignIn;
@@ -20,6 +21,7 @@ public sealed class PasswordGrant(
     UserPermissions permissions,
     SessionStore sessions,
     TokenIssuer issuer,
+    AuditLog audit,
     AppDbContext db)
 {
     public async Task<Results<Ok<TokenResponse>, BadRequest<TokenError>, ProblemHttpResult>> GrantAsync(HttpContext context, TokenRequest request)
@@ -81,6 +83,10 @@ public sealed class PasswordGrant(
         var (refreshToken, stored) = issuer.NewRefreshToken(session.Id, granted);
         db.RefreshTokens.Add(stored);
         await recorder.SucceededAsync(db, user, SignInMethods.ApiPassword, session.Id, context.RequestAborted);
+        audit.Append(db, new AuditRecord(AuditActions.TokenIssued)
+        {
+            ActorUserId = user.Id, TargetType = AuditTargets.Token, TargetId = stored.Id, Details = new { session = session.Id, grant = "password", scope = granted.ToString() },
+        });
         await db.SaveChangesAsync(context.RequestAborted);
         await transaction.CommitAsync(context.RequestAborted);
         return (session.Id, refreshToken);

@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.Audit;
 using AuthPortal.Features.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,7 @@ public enum RefreshOutcome { Rotated, Invalid, Reused }
 /// racing with the same token: the atomic "consume" lets exactly one win; the other gets invalid_grant
 /// (within <see cref="ConcurrentUseGrace"/> of the rotation that is not treated as reuse).
 /// </summary>
-public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, SessionStore sessions, TokenIssuer issuer, TimeProvider time)
+public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, SessionStore sessions, TokenIssuer issuer, AuditLog audit, TimeProvider time)
 {
     /// <summary>How long after a rotation a second use of the same token counts as a race, not as theft.</summary>
     public static readonly TimeSpan ConcurrentUseGrace = TimeSpan.FromSeconds(2);
@@ -57,6 +58,10 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
                 return new Result(RefreshOutcome.Invalid);
             }
             // Someone holds a copy of a token that was already used: end the session for everyone.
+            await audit.RecordAsync(new AuditRecord(AuditActions.TokenReuseDetected, Succeeded: false)
+            {
+                ActorKind = ActorKind.System, TargetType = AuditTargets.Token, TargetId = token.Id, Details = new { session = token.SessionId, userId },
+            }, cancellationToken);
             await sessions.RevokeAsync(userId, token.SessionId, Revocation.System(RevocationReasons.RefreshTokenReused), cancellationToken);
             return new Result(RefreshOutcome.Reused);
         }
@@ -79,6 +84,10 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
                 return new Result(RefreshOutcome.Invalid);
             }
             db.RefreshTokens.Add(replacement);
+            audit.Append(db, new AuditRecord(AuditActions.TokenRefreshed)
+            {
+                ActorUserId = userId, TargetType = AuditTargets.Token, TargetId = replacement.Id, Details = new { session = token.SessionId, replaced = token.Id },
+            });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
@@ -95,6 +104,10 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
             .FirstOrDefaultAsync(t => t.TokenHash == RefreshTokenFormat.Hash(rawToken), cancellationToken);
         if (token?.Session is not null)
         {
+            await audit.RecordAsync(new AuditRecord(AuditActions.TokenRevoked)
+            {
+                ActorUserId = token.Session.UserId, TargetType = AuditTargets.Token, TargetId = token.Id, Details = new { session = token.SessionId },
+            }, cancellationToken);
             await sessions.RevokeAsync(token.Session.UserId, token.SessionId, new Revocation(RevocationReasons.TokenRevoked, token.Session.UserId), cancellationToken);
         }
     }
