@@ -21,7 +21,7 @@ public sealed class SelfServicePageTests : IClassFixture<DefaultPortal>, IAsyncL
         _portal = portal;
         _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         _bunit.Services.AddMudServices();
-        foreach (var shared in new[] { typeof(SelfService), typeof(PublicAddress), typeof(TimeProvider), typeof(IDbContextFactory<AppDbContext>) })
+        foreach (var shared in new[] { typeof(SelfService), typeof(PublicAddress), typeof(TimeProvider), typeof(IDbContextFactory<AppDbContext>), typeof(AuditLog) })
         {
             _bunit.Services.AddSingleton(shared, portal.Services.GetRequiredService(shared));
         }
@@ -123,5 +123,21 @@ public sealed class SelfServicePageTests : IClassFixture<DefaultPortal>, IAsyncL
         page.Find("button[data-testid=enable-2fa]").Click();
         var navigation = _bunit.Services.GetRequiredService<NavigationManager>();
         Assert.Contains("/Account/Reauthenticate?returnUrl=%2Fsecurity", navigation.Uri);
+    }
+
+    [Fact]
+    public async Task SecurityListsTheUsersRecentSignInsAndFailuresWithWhatToDoIfNotThem()
+    {
+        var user = await SignedInUserAsync("bunit-activity@example.com");
+        var client = _portal.CreatePortalClient();
+        Assert.Equal("invalid_grant", await (await client.PasswordGrantAsync("bunit-activity@example.com", "somebody guessing")).ErrorCodeAsync());
+        await client.GetTokensAsync("bunit-activity@example.com");
+
+        var page = RenderPage<SecurityPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("Failed sign-in", page.Find("[data-testid=security-activity]").TextContent));
+        Assert.Contains("Signed in from a script", page.Find("[data-testid=security-activity]").TextContent);
+        Assert.Equal("sessions", page.Find("[data-testid=not-me-sessions]").GetAttribute("href"));
+        Assert.NotNull(user);
     }
 }
