@@ -112,6 +112,26 @@ public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<Defau
     }
 
     [Fact]
+    public async Task GuessingTheOwnersPasswordDoesNotStopTheirKeysButAnAdministratorsLockDoes()
+    {
+        var (client, token) = await SignedInAsync("guessed-at@example.com");
+        var key = (await CreateAsync(client, token, new { name = "k", scopes = Array.Empty<string>(), expiresInDays = 7 })).Json.GetProperty("key").GetString()!;
+        for (var i = 0; i < 6; i++)
+        {
+            await client.PasswordGrantAsync("guessed-at@example.com", $"wrong guess {i}");
+        }
+        var ownerId = await factory.WithDbAsync(db => db.Users.Where(u => u.Email == "guessed-at@example.com").Select(u => u.Id).SingleAsync());
+        Assert.True(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Id == ownerId && u.LockoutEnd != null)));
+        factory.Services.GetRequiredService<ApiKeyStore>().ForgetOwner(ownerId); // checked afresh, not from the cache
+
+        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+
+        var adminId = await factory.WithDbAsync(db => db.Users.Where(u => u.Email == DefaultPortal.AdminEmail).Select(u => u.Id).SingleAsync());
+        Assert.Null(await factory.Services.GetRequiredService<UserAdministration>().LockAsync(ownerId, adminId));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKeyAsync(client, "/api/me", key)).StatusCode);
+    }
+
+    [Fact]
     public async Task TheQuotaIsAClearConflict()
     {
         using var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail, ("ApiKeys:MaxPerUser", "2")));

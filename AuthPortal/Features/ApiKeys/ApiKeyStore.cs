@@ -3,6 +3,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
+using AuthPortal.Features.SignIn;
 using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Options;
@@ -199,7 +200,9 @@ public sealed class ApiKeyStore(
                 }, cancellationToken);
                 return null;
             }
-            if (row.User.DisabledAt is not null || row.User.LockoutEnd > now)
+            // An administrator's lock stops the keys; a lockout from someone guessing the password does not, or anyone
+            // could switch a person's scripts off by typing wrong passwords at the login form.
+            if (row.User.DisabledAt is not null || LockoutRules.IsHeldByAdministrator(row.User, now))
             {
                 return null;
             }
