@@ -72,4 +72,38 @@ public static class UserSeeder
     }
 
     private static void Set(Dictionary<string, DbParameter> parameters, string column, object? value) => parameters[column].Value = value ?? DBNull.Value;
+
+    /// <summary>
+    /// Audit events spread over the last 60 days (half sign-ins, a tenth failed sign-ins, the rest other actions), written
+    /// raw in one transaction: for measuring reads of a large log, not a chain to verify.
+    /// </summary>
+    public static async Task SeedAuditEventsAsync(AppDbContext db, int count, DateTimeOffset now)
+    {
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await connection.OpenAsync();
+        }
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO \"AuditEvents\" (\"OccurredAt\", \"Action\", \"ActorKind\", \"TargetType\", \"TargetId\", \"Succeeded\", \"PreviousHash\", \"Hash\") " +
+            "VALUES (@at, @action, 'User', 'user', @target, @succeeded, '', '')";
+        var at = command.CreateParameter(); at.ParameterName = "@at"; command.Parameters.Add(at);
+        var action = command.CreateParameter(); action.ParameterName = "@action"; command.Parameters.Add(action);
+        var target = command.CreateParameter(); target.ParameterName = "@target"; command.Parameters.Add(target);
+        var succeeded = command.CreateParameter(); succeeded.ParameterName = "@succeeded"; command.Parameters.Add(succeeded);
+        await command.PrepareAsync();
+        var span = TimeSpan.FromDays(60).Ticks;
+        for (var i = 0; i < count; i++)
+        {
+            at.Value = now.UtcTicks - span * i / count;
+            var kind = i % 10;
+            action.Value = kind < 5 ? "signin.succeeded" : kind == 5 ? "signin.failed" : kind == 6 ? "session.revoked" : kind == 7 ? "user.profile_updated" : "token.refreshed";
+            succeeded.Value = kind != 5;
+            target.Value = EmailOf(i % 100_000);
+            await command.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+    }
 }

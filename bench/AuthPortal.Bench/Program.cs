@@ -19,6 +19,11 @@ if (args is ["users"])
 {
     return await AuthPortal.Bench.UserListScale.RunAsync();
 }
+// "-- dashboard": the dashboard's figures at 100,000 people and 1,000,000 audit events (AuthPortal.Bench.DashboardScale).
+if (args is ["dashboard"])
+{
+    return await AuthPortal.Bench.DashboardScale.RunAsync();
+}
 var config = DefaultConfig.Instance.AddJob(Job.ShortRun);
 BenchmarkSwitcher.FromAssembly(typeof(AuthPortal.Bench.SessionValidationBenchmark).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
 return 0;

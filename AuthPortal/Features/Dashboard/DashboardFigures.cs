@@ -12,6 +12,9 @@ public sealed record SignInDay(DateOnly Day, int Succeeded, int Failed);
 public sealed record AdminFigures(int Users, int NewThisWeek, int ActiveSessions, int LockedAccounts, int WithoutTwoFactor, int ActiveApiKeys,
     int KeysExpiringSoon, IReadOnlyList<SignInDay> SignIns, IReadOnlyList<AuditItem> RecentEvents);
 
+/// <summary>One row of the sign-in counts the database groups (day number since 0001-01-01, action, count).</summary>
+public sealed record DailyCount(long Day, string Action, int Count);
+
 public sealed record MyFigures(int Organizations, int ActiveSessions, int KeysExpiringSoon, DateTimeOffset? LastSignInAt, bool TwoFactorEnabled);
 
 /// <summary>
@@ -27,7 +30,7 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
         (await cache.GetOrCreateAsync("dashboard:admin", async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
-            return await ComputeAsync(cancellationToken);
+            return await ComputeForAdministratorsAsync(cancellationToken);
         }))!;
 
     public async Task<MyFigures> ForUserAsync(string userId, CancellationToken cancellationToken = default)
@@ -43,7 +46,8 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
             user.LastSignInAt, user.TwoFactorEnabled);
     }
 
-    private async Task<AdminFigures> ComputeAsync(CancellationToken cancellationToken)
+    /// <summary>The administrators' figures straight from the database: what a render costs when the cache is cold (the benchmark measures this).</summary>
+    public async Task<AdminFigures> ComputeForAdministratorsAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var soon = now.AddDays(7);
@@ -51,12 +55,18 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
         var since = new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var people = db.Users.AsNoTracking().Where(u => !u.IsServiceAccount);
-        // Sign-ins read through the (Action, OccurredAt) index: only the two actions' rows of the last 30 days.
-        var signIns = await db.AuditEvents.AsNoTracking()
-            .Where(e => (e.Action == AuditActions.SignInSucceeded || e.Action == AuditActions.SignInFailed) && e.OccurredAt >= since)
-            .Select(e => new { e.Action, e.OccurredAt }).ToListAsync(cancellationToken);
-        var byDay = signIns.GroupBy(e => DateOnly.FromDateTime(e.OccurredAt.UtcDateTime))
-            .ToDictionary(g => g.Key, g => (Succeeded: g.Count(e => e.Action == AuditActions.SignInSucceeded), Failed: g.Count(e => e.Action == AuditActions.SignInFailed)));
+        // Counted by the database per day and action, through the (Action, OccurredAt) index: 30 rows come back, not
+        // every sign-in. OccurredAt is stored as UTC ticks on every provider (AppDbContext's converter), so a day is a division.
+        var sinceTicks = since.UtcTicks;
+        var counts = await db.Database.SqlQuery<DailyCount>($"""
+            SELECT "OccurredAt" / {TimeSpan.TicksPerDay} AS "Day", "Action", COUNT(*) AS "Count"
+            FROM "AuditEvents"
+            WHERE "Action" IN ({AuditActions.SignInSucceeded}, {AuditActions.SignInFailed}) AND "OccurredAt" >= {sinceTicks}
+            GROUP BY "OccurredAt" / {TimeSpan.TicksPerDay}, "Action"
+            """).ToListAsync(cancellationToken);
+        var byDay = counts.GroupBy(c => DateOnly.FromDateTime(new DateTime(c.Day * TimeSpan.TicksPerDay, DateTimeKind.Utc)))
+            .ToDictionary(g => g.Key, g => (Succeeded: g.Where(c => c.Action == AuditActions.SignInSucceeded).Sum(c => c.Count),
+                Failed: g.Where(c => c.Action == AuditActions.SignInFailed).Sum(c => c.Count)));
         var chart = Enumerable.Range(0, ChartDays).Select(i => firstDay.AddDays(i))
             .Select(day => byDay.TryGetValue(day, out var c) ? new SignInDay(day, c.Succeeded, c.Failed) : new SignInDay(day, 0, 0)).ToList();
         return new AdminFigures(
