@@ -113,4 +113,25 @@ public sealed class AuditChainTests(DefaultPortal factory) : IClassFixture<Defau
         Assert.Equal(1, await factory.WithDbAsync(d => d.AuditEvents.CountAsync(e => e.Action == "test.cancelled.then_saved")));
         Assert.Null(await audit.FindFirstBrokenLinkAsync());
     }
+
+    [Fact]
+    public async Task AChangeAndItsEventCommitTogetherOrNotAtAll()
+    {
+        using var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail));
+        var user = await portal.CreateUserAsync("both-or-neither@example.com");
+        var self = portal.Services.GetRequiredService<SelfService>();
+        var eventsBefore = await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.ProfileUpdated && e.TargetId == user.Id));
+
+        // A fault inside the write (a trigger refusing the new name) leaves neither the change nor its event.
+        await portal.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "CREATE TRIGGER refuse_name BEFORE UPDATE OF DisplayName ON AspNetUsers WHEN NEW.DisplayName = 'Refused Name' BEGIN SELECT RAISE(ABORT, 'refused'); END;"));
+        await Assert.ThrowsAnyAsync<Exception>(() => self.UpdateProfileAsync(user.Id, "Refused Name", "UTC"));
+        Assert.Equal(eventsBefore, await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.ProfileUpdated && e.TargetId == user.Id)));
+        Assert.NotEqual("Refused Name", await portal.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.DisplayName).SingleAsync()));
+
+        // Without the fault, both land.
+        Assert.Empty(await self.UpdateProfileAsync(user.Id, "Accepted Name", "UTC"));
+        Assert.Equal(eventsBefore + 1, await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.ProfileUpdated && e.TargetId == user.Id)));
+        Assert.True((await portal.Services.GetRequiredService<AuditLog>().VerifyAsync()).Intact);
+    }
 }

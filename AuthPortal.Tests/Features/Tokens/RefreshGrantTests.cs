@@ -117,7 +117,7 @@ public sealed class PasswordGrantAtomicityTests
         Assert.Equal(1, await factory.WithDbAsync(db => db.RefreshTokens.CountAsync(t => t.SessionId == sessionId)));
         Assert.NotNull(await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.LastSignInAt).SingleAsync()));
         var actions = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.Id > lastEventBefore).OrderBy(e => e.Id).Select(e => e.Action).ToListAsync());
-        Assert.Equal([AuditActions.SessionCreated, AuditActions.SignInSucceeded], actions);
+        Assert.Equal([AuditActions.SessionCreated, AuditActions.SignInSucceeded, AuditActions.TokenIssued], actions);
         Assert.Null(await factory.Services.GetRequiredService<AuditLog>().FindFirstBrokenLinkAsync());
     }
 }

@@ -39,14 +39,16 @@ public sealed class AccountDeletion(AppDbContext db, UserManager<AppUser> userMa
         {
             return new Result(string.Join(" ", deleted.Errors.Select(e => e.Description)));
         }
+        // The event commits with the deletion, or neither happens.
+        audit.Append(db, new AuditRecord(AuditActions.AccountDeleted)
+        {
+            ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { email = user.Email },
+        });
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         // The rows went with the user (cascade); stop honouring them here at once and tell live circuits.
         sessions.ForgetDeleted(sessionIds);
         apiKeys.ForgetOwner(user.Id);
-        await audit.RecordAsync(new AuditRecord(AuditActions.AccountDeleted)
-        {
-            ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { email = user.Email },
-        }, cancellationToken);
         return new Result(null);
     }
 }

@@ -65,13 +65,10 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         }
         user.DisplayName = displayName;
         user.TimeZone = timeZone;
-        var result = await users.UpdateAsync(user);
-        if (!result.Succeeded)
-        {
-            return result.Errors.Select(e => new FieldError(null, e.Description)).ToList();
-        }
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.ProfileUpdated) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
-        return [];
+        var result = await Audit(scope).RecordWithAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(),
+            new AuditRecord(AuditActions.ProfileUpdated) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId },
+            () => users.UpdateAsync(user));
+        return result.Succeeded ? [] : result.Errors.Select(e => new FieldError(null, e.Description)).ToList();
     }
 
     public async Task<IReadOnlyList<FieldError>> RequestEmailChangeAsync(string userId, string newEmail, string baseUri)
@@ -120,12 +117,13 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return [new("NewPassword", "Choose a password different from the current one.")];
         }
-        var result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
+        var result = await Audit(scope).RecordWithAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(),
+            new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId },
+            () => users.ChangePasswordAsync(user, currentPassword, newPassword));
         if (!result.Succeeded)
         {
             return result.Errors.Select(e => new FieldError(IdentityErrorFields.FieldOf(e) == IdentityErrorFields.Password ? "NewPassword" : null, e.Description)).ToList();
         }
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
         await scope.ServiceProvider.GetRequiredService<IMailSender>().SendAsync(AccountEmails.Notice(user.Email!, "Your password was changed",
             "The password of your AuthPortal account was just changed. Your other sessions were signed out."));
         await sessions.RevokeAllAsync(userId, new Revocation(RevocationReasons.PasswordChanged, userId), keepSessionId: currentSessionId);

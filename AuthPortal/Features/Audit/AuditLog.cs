@@ -25,6 +25,25 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
         return auditEvent;
     }
 
+    /// <summary>
+    /// Runs an Identity change (which saves through <paramref name="db"/>, the scope's context) and records its event in
+    /// one transaction: both are written or neither is.
+    /// </summary>
+    public async Task<Microsoft.AspNetCore.Identity.IdentityResult> RecordWithAsync(AppDbContext db, AuditRecord record,
+        Func<Task<Microsoft.AspNetCore.Identity.IdentityResult>> change, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await change();
+        if (!result.Succeeded)
+        {
+            return result; // the transaction rolls back as it is disposed
+        }
+        Append(db, record);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
     /// <summary>Writes one event in its own transaction.</summary>
     public async Task<AuditEvent> RecordAsync(AuditRecord record, CancellationToken cancellationToken = default)
     {
