@@ -39,6 +39,8 @@ public sealed partial class ServiceAccountAdministration(
     IDbContextFactory<AppDbContext> dbFactory,
     ILookupNormalizer normalizer,
     UserPermissions permissions,
+    RoleGraph graph,
+    RoleAdministration roleAdministration,
     ApiKeyStore apiKeys,
     SessionStore sessions,
     AuditLog audit,
@@ -91,10 +93,11 @@ public sealed partial class ServiceAccountAdministration(
     /// <summary>Every role, each marked by whether <paramref name="actorUserId"/> may give it (holds all it grants).</summary>
     public async Task<IReadOnlyList<(AssignableRole Role, bool Allowed)>> RolesForAsync(string actorUserId, CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var snapshot = await graph.GetFreshAsync(cancellationToken);
         var held = await permissions.GetAsync(actorUserId, cancellationToken);
-        return (await AllRolesAsync(db, cancellationToken))
-            .Select(r => (new AssignableRole(r.Name, r.Description, r.Permissions), r.Permissions.All(held.Contains))).ToList();
+        return snapshot.Roles
+            .Select(r => (Role: r, Effective: snapshot.EffectiveOf(r.Id).Order(StringComparer.Ordinal).ToList()))
+            .Select(r => (new AssignableRole(r.Role.Name, r.Role.Description, r.Effective), r.Effective.All(held.Contains))).ToList();
     }
 
     public async Task<(ServiceAccountDetails? Account, ServiceAccountOutcome Outcome, IReadOnlyList<(string Field, string Message)> Errors)> CreateAsync(
@@ -108,7 +111,8 @@ public sealed partial class ServiceAccountAdministration(
         }
         var description = NormalizedDescription(request.Description, errors);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var roles = await CheckRolesAsync(db, actorUserId, request.Roles ?? [], errors, cancellationToken);
+        var (roles, roleErrors) = await roleAdministration.AssignableAsync(actorUserId, request.Roles ?? [], cancellationToken);
+        errors.AddRange(roleErrors);
         if (errors.Count > 0)
         {
             return (null, ServiceAccountOutcome.Invalid, errors);
@@ -160,14 +164,16 @@ public sealed partial class ServiceAccountAdministration(
             return (null, ServiceAccountOutcome.NotFound, []);
         }
         var currentRoles = await db.UserRoles.Where(ur => ur.UserId == id).ToListAsync(cancellationToken);
-        var roles = change.Roles is null ? null : await CheckRolesAsync(db, actorUserId, change.Roles, errors, cancellationToken);
-        if (roles is not null)
+        IReadOnlyList<RoleNode>? roles = null;
+        if (change.Roles is not null)
         {
+            (roles, var roleErrors) = await roleAdministration.AssignableAsync(actorUserId, change.Roles, cancellationToken);
+            errors.AddRange(roleErrors);
             // Taking a role away is as much a grant decision as giving one: only someone who could give it may remove it.
+            var snapshot = await graph.GetFreshAsync(cancellationToken);
             var held = await permissions.GetAsync(actorUserId, cancellationToken);
-            var removed = (await AllRolesAsync(db, cancellationToken))
-                .Where(r => currentRoles.Any(ur => ur.RoleId == r.Id) && roles.All(kept => kept.Id != r.Id));
-            foreach (var role in removed.Where(r => !r.Permissions.All(held.Contains)))
+            var removed = snapshot.Roles.Where(r => currentRoles.Any(ur => ur.RoleId == r.Id) && roles.All(kept => kept.Id != r.Id));
+            foreach (var role in removed.Where(r => !snapshot.EffectiveOf(r.Id).All(held.Contains)))
             {
                 errors.Add(("roles", $"You cannot take away {role.Name}: it grants permissions you do not hold."));
             }
@@ -311,37 +317,6 @@ public sealed partial class ServiceAccountAdministration(
             errors.Add(("description", $"At most {DescriptionMaxLength} characters."));
         }
         return string.IsNullOrEmpty(trimmed) ? null : trimmed;
-    }
-
-    private sealed record RoleGrant(string Id, string Name, string Description, IReadOnlyList<string> Permissions);
-
-    /// <summary>The roles named, each existing and each one the actor may give; problems go to <paramref name="errors"/>.</summary>
-    private async Task<IReadOnlyList<RoleGrant>> CheckRolesAsync(AppDbContext db, string actorUserId, IReadOnlyList<string> names,
-        List<(string, string)> errors, CancellationToken cancellationToken)
-    {
-        var all = await AllRolesAsync(db, cancellationToken);
-        var wanted = names.Select(n => (n ?? "").Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var roles = all.Where(r => wanted.Contains(r.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-        var unknown = wanted.Where(n => !all.Any(r => string.Equals(r.Name, n, StringComparison.OrdinalIgnoreCase))).ToList();
-        if (unknown.Count > 0)
-        {
-            errors.Add(("roles", $"No role is named {string.Join(", ", unknown)}."));
-        }
-        var held = await permissions.GetAsync(actorUserId, cancellationToken);
-        foreach (var role in roles.Where(r => !r.Permissions.All(held.Contains)))
-        {
-            errors.Add(("roles", $"You cannot give {role.Name}: it grants {string.Join(", ", role.Permissions.Where(p => !held.Contains(p)))}, which you do not hold."));
-        }
-        return roles;
-    }
-
-    private static async Task<IReadOnlyList<RoleGrant>> AllRolesAsync(AppDbContext db, CancellationToken cancellationToken)
-    {
-        var roles = await db.Roles.AsNoTracking().OrderBy(r => r.Name).Select(r => new { r.Id, r.Name, r.Description }).ToListAsync(cancellationToken);
-        var claims = await db.RoleClaims.AsNoTracking().Where(c => c.ClaimType == Permissions.ClaimType)
-            .Select(c => new { c.RoleId, c.ClaimValue }).ToListAsync(cancellationToken);
-        return roles.Select(r => new RoleGrant(r.Id, r.Name ?? "", r.Description,
-            claims.Where(c => c.RoleId == r.Id).Select(c => c.ClaimValue!).Order(StringComparer.Ordinal).ToList())).ToList();
     }
 
     private static async Task<Dictionary<string, IReadOnlyList<string>>> RoleNamesAsync(AppDbContext db, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
