@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using AuthPortal.Data;
-using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
@@ -13,9 +12,7 @@ namespace AuthPortal.Features.Sessions;
 /// Keeps a live Blazor circuit's sign-in honest. A revocation on this instance arrives as a push
 /// (<see cref="SessionRevocationBus"/>) and ends the circuit's authentication at once; every
 /// Sessions:RevalidationSeconds the circuit also re-reads its session and user from the database, which
-/// is how revocations made on other instances arrive. Permission changes arrive the same two ways (a push from
-/// <see cref="PermissionChanges"/>, a comparison on each revalidation): the circuit's authentication state is re-issued,
-/// so navigation and pages re-check what the user may see without signing out.
+/// is how revocations made on other instances arrive.
 /// </summary>
 internal sealed class SessionCircuitRevalidation : RevalidatingServerAuthenticationStateProvider
 {
@@ -24,22 +21,14 @@ internal sealed class SessionCircuitRevalidation : RevalidatingServerAuthenticat
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly SessionRevocationBus _bus;
     private readonly TimeSpan _interval;
-    private readonly PermissionChanges _permissionChanges;
-    private readonly CircuitPermissions _circuitPermissions;
-    private string? _knownPermissions;
 
     public SessionCircuitRevalidation(
         ILoggerFactory loggerFactory,
         IServiceScopeFactory scopeFactory,
         IOptions<SessionPolicyOptions> sessionOptions,
-        SessionRevocationBus bus,
-        PermissionChanges permissionChanges,
-        CircuitPermissions circuitPermissions)
+        SessionRevocationBus bus)
         : base(loggerFactory)
     {
-        _permissionChanges = permissionChanges;
-        _circuitPermissions = circuitPermissions;
-        _permissionChanges.Changed += OnPermissionsChanged;
         _scopeFactory = scopeFactory;
         _bus = bus;
         _interval = TimeSpan.FromSeconds(sessionOptions.Value.RevalidationSeconds);
@@ -67,31 +56,6 @@ internal sealed class SessionCircuitRevalidation : RevalidatingServerAuthenticat
         }
     }
 
-    private void OnPermissionsChanged(PermissionChange change) => _ = ReissueIfAffectedAsync(change);
-
-    private async Task ReissueIfAffectedAsync(PermissionChange change)
-    {
-        try
-        {
-            var state = await GetAuthenticationStateAsync();
-            if (state.User.FindUserId() is { } userId && change.Affects(userId))
-            {
-                Reissue(state.User);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // The circuit has no authentication state (yet, or any more): nothing to update.
-        }
-    }
-
-    // The same principal in a new state: every AuthorizeView and the route view evaluate their policies again.
-    private void Reissue(ClaimsPrincipal principal)
-    {
-        _circuitPermissions.MarkChanged();
-        SetAuthenticationState(Task.FromResult(new AuthenticationState(principal)));
-    }
-
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         var principal = authenticationState.User;
@@ -106,24 +70,12 @@ internal sealed class SessionCircuitRevalidation : RevalidatingServerAuthenticat
         // Lockout is not checked here: an attacker's failed guesses must not sign the real user out. Nor is
         // the security stamp: enabling 2FA rotates it while the person is still reading their recovery codes;
         // changes that must end sign-ins revoke the sessions instead.
-        if (user is null || user.DisabledAt is not null)
-        {
-            return false;
-        }
-        // A change made on another instance: compare the permissions as the database has them now.
-        var permissions = string.Join(' ', (await scope.ServiceProvider.GetRequiredService<UserPermissions>().GetFreshAsync(user.Id, cancellationToken)).Order(StringComparer.Ordinal));
-        if (_knownPermissions is not null && _knownPermissions != permissions)
-        {
-            Reissue(principal);
-        }
-        _knownPermissions = permissions;
-        return true;
+        return user is not null && user.DisabledAt is null;
     }
 
     protected override void Dispose(bool disposing)
     {
         _bus.Revoked -= OnRevoked;
-        _permissionChanges.Changed -= OnPermissionsChanged;
         base.Dispose(disposing);
     }
 }

@@ -153,6 +153,7 @@ public static class AuthPortalServices
         services.AddSingleton<RoleGraph>();
         services.AddScoped<RoleAdministration>();
         services.AddScoped<CircuitPermissions>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitPermissions>());
 
         // Organizations
         services.AddSingleton<OrgAccess>();
