@@ -61,6 +61,30 @@ public sealed class TwoFactorSignInTests(ClockPortal factory) : IClassFixture<Cl
         var reused = await second.SubmitAsync("/Account/LoginWithRecoveryCode", "login-recovery", new Dictionary<string, string> { ["Input.RecoveryCode"] = code });
         Assert.Contains("not valid or was already used", await reused.TextAsync());
         Assert.Equal(9, (await self.GetTwoFactorStateAsync(user.Id)).RecoveryCodesLeft);
+        // One event for the one redemption, saved with the spent code (the refused reuse records a failed sign-in, not a use).
+        var uses = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.Action == AuditActions.RecoveryCodeUsed && e.TargetId == user.Id).Select(e => e.Details).ToListAsync());
+        Assert.Equal("{\"remaining\":9}", Assert.Single(uses));
+    }
+
+    [Fact]
+    public async Task EachSecondFactorChangeRecordsItsEventOnceAndTheChainHolds()
+    {
+        var user = await factory.CreateUserAsync("second-factor-events@example.com");
+        var self = factory.Services.GetRequiredService<SelfService>();
+        var setup = await self.BeginAuthenticatorSetupAsync(user.Id);
+        await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey, factory.Clock!.GetUtcNow()));
+        Assert.Equal(10, (await self.RegenerateRecoveryCodesAsync(user.Id)).Count);
+        await self.DisableTwoFactorAsync(user.Id, currentSessionId: null);
+        var setupAgain = await self.BeginAuthenticatorSetupAsync(user.Id);
+        factory.Clock.Advance(TimeSpan.FromSeconds(31));
+        await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setupAgain.SharedKey, factory.Clock.GetUtcNow()));
+        Assert.True(await factory.Services.GetRequiredService<UserAdministration>().ResetTwoFactorAsync(actorUserId: "an-administrator", user.Id));
+
+        var actions = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.TargetId == user.Id).OrderBy(e => e.Id).Select(e => e.Action).ToListAsync());
+        Assert.Equal([AuditActions.TwoFactorEnabled, AuditActions.RecoveryCodesGenerated, AuditActions.TwoFactorDisabled, AuditActions.TwoFactorEnabled, AuditActions.AuthenticatorReset],
+            actions.Where(a => a.StartsWith("user.2fa_", StringComparison.Ordinal)).ToList());
+        Assert.False((await self.GetTwoFactorStateAsync(user.Id)).Enabled);
+        Assert.True((await factory.Services.GetRequiredService<AuditLog>().VerifyAsync()).Intact);
     }
 
     [Fact]

@@ -96,8 +96,7 @@ internal static class AccountEndpoints
     private static async Task<Results<RedirectHttpResult, BadRequest>> SignOutAsync(
         HttpContext context,
         IAntiforgery antiforgery,
-        SignInManager<AppUser> signInManager,
-        AuditLog audit)
+        SignInManager<AppUser> signInManager)
     {
         // Signing out is a state change: a cross-site form must not be able to trigger it.
         if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context))
@@ -105,13 +104,8 @@ internal static class AccountEndpoints
             return TypedResults.BadRequest();
         }
         string? returnUrl = context.Request.Form["returnUrl"];
-        var user = context.User;
-        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        // Ends the cookie's session; the session's end and its SignedOut event commit together (SessionStore).
         await signInManager.SignOutAsync();
-        if (userId is not null)
-        {
-            await audit.RecordAsync(new AuditRecord(AuditActions.SignedOut) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
-        }
         return TypedResults.LocalRedirect(returnUrl is null ? $"{AccountRoutes.Login}?signedOut=1" : LocalUrl.OrHome(returnUrl));
     }
 }

@@ -65,9 +65,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         }
         user.DisplayName = displayName;
         user.TimeZone = timeZone;
-        var result = await Audit(scope).RecordWithAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(),
-            new AuditRecord(AuditActions.ProfileUpdated) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId },
-            () => users.UpdateAsync(user));
+        var result = await RecordedAsync(scope, AuditActions.ProfileUpdated, userId, () => users.UpdateAsync(user));
         return result.Succeeded ? [] : result.Errors.Select(e => new FieldError(null, e.Description)).ToList();
     }
 
@@ -117,9 +115,7 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return [new("NewPassword", "Choose a password different from the current one.")];
         }
-        var result = await Audit(scope).RecordWithAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(),
-            new AuditRecord(AuditActions.PasswordChanged) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId },
-            () => users.ChangePasswordAsync(user, currentPassword, newPassword));
+        var result = await RecordedAsync(scope, AuditActions.PasswordChanged, userId, () => users.ChangePasswordAsync(user, currentPassword, newPassword));
         if (!result.Succeeded)
         {
             return result.Errors.Select(e => new FieldError(IdentityErrorFields.FieldOf(e) == IdentityErrorFields.Password ? "NewPassword" : null, e.Description)).ToList();
@@ -170,10 +166,18 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return (null, "That code is not right. Enter the current 6-digit code from your app.");
         }
-        await users.SetTwoFactorEnabledAsync(user, true);
-        var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorEnabled) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
-        return (codes, null);
+        List<string> codes = [];
+        var result = await RecordedAsync(scope, AuditActions.TwoFactorEnabled, userId, async () =>
+        {
+            var enabled = await users.SetTwoFactorEnabledAsync(user, true);
+            if (!enabled.Succeeded)
+            {
+                return enabled;
+            }
+            codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+            return codes.Count == RecoveryCodeCount ? IdentityResult.Success : IdentityResult.Failed(new IdentityError { Description = "The recovery codes could not be saved." });
+        });
+        return result.Succeeded ? (codes, null) : (null, result.Errors.First().Description);
     }
 
     public async Task<IReadOnlyList<string>> RegenerateRecoveryCodesAsync(string userId)
@@ -185,9 +189,13 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return [];
         }
-        var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.RecoveryCodesGenerated) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
-        return codes;
+        List<string> codes = [];
+        var result = await RecordedAsync(scope, AuditActions.RecoveryCodesGenerated, userId, async () =>
+        {
+            codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+            return codes.Count == RecoveryCodeCount ? IdentityResult.Success : IdentityResult.Failed();
+        });
+        return result.Succeeded ? codes : [];
     }
 
     /// <remarks>Turning 2FA off or resetting it signs out every other session (ASVS 7.4.3).</remarks>
@@ -196,10 +204,16 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
-        await users.SetTwoFactorEnabledAsync(user, false);
-        // The old key must not come back to life if 2FA is turned on again (enabling makes new recovery codes).
-        await users.ResetAuthenticatorKeyAsync(user);
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.TwoFactorDisabled) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
+        var result = await RecordedAsync(scope, AuditActions.TwoFactorDisabled, userId, async () =>
+        {
+            var disabled = await users.SetTwoFactorEnabledAsync(user, false);
+            // The old key must not come back to life if 2FA is turned on again (enabling makes new recovery codes).
+            return disabled.Succeeded ? await users.ResetAuthenticatorKeyAsync(user) : disabled;
+        });
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Two-factor authentication could not be turned off: {result.Errors.First().Description}");
+        }
         await sessions.RevokeAllAsync(userId, new Revocation(RevocationReasons.TwoFactorReset, userId), keepSessionId: currentSessionId);
     }
 
@@ -230,9 +244,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
             return new FieldError(null, "That passkey does not exist any more.");
         }
         passkey.Name = name;
-        await users.AddOrUpdatePasskeyAsync(user, passkey);
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRenamed) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId, Details = new { name } });
-        return null;
+        var result = await RecordedAsync(scope, AuditActions.PasskeyRenamed, userId, () => users.AddOrUpdatePasskeyAsync(user, passkey), new { name });
+        return result.Succeeded ? null : new FieldError(null, result.Errors.First().Description);
     }
 
     public async Task<bool> RemovePasskeyAsync(string userId, string passkeyId)
@@ -240,12 +253,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         await using var scope = scopes.CreateAsyncScope();
         var users = Users(scope);
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
-        if (TryDecode(passkeyId) is not { } id || !(await users.RemovePasskeyAsync(user, id)).Succeeded)
-        {
-            return false;
-        }
-        await Audit(scope).RecordAsync(new AuditRecord(AuditActions.PasskeyRemoved) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId });
-        return true;
+        return TryDecode(passkeyId) is { } id
+            && (await RecordedAsync(scope, AuditActions.PasskeyRemoved, userId, () => users.RemovePasskeyAsync(user, id))).Succeeded;
     }
 
     public bool IsRecentSignIn(System.Security.Claims.ClaimsPrincipal user) => RecentSignIn.IsRecent(user, time.GetUtcNow());
@@ -273,5 +282,8 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
     }
 
     private static UserManager<AppUser> Users(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-    private static AuditLog Audit(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<AuditLog>();
+    /// <summary>Runs a change to the person's own account and records its event in the same transaction.</summary>
+    private static Task<IdentityResult> RecordedAsync(AsyncServiceScope scope, string action, string userId, Func<Task<IdentityResult>> change, object? details = null) =>
+        scope.ServiceProvider.GetRequiredService<AuditLog>().RecordWithAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(),
+            new AuditRecord(action) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId, Details = details }, change);
 }

@@ -138,13 +138,24 @@ public sealed class SessionStore(
     }
 
     /// <summary>Revokes one of <paramref name="userId"/>'s sessions; false when it is not theirs or already ended (→ 404).</summary>
-    public async Task<bool> RevokeAsync(string userId, string sessionId, Revocation revocation, CancellationToken cancellationToken = default)
+    public Task<bool> RevokeAsync(string userId, string sessionId, Revocation revocation, CancellationToken cancellationToken = default) =>
+        RevokeAsync(userId, sessionId, revocation, cause: null, cancellationToken);
+
+    /// <summary>
+    /// Revokes the session and records <paramref name="cause"/> (what made it end, such as a reused refresh token) in the
+    /// same transaction; nothing is recorded when the session had already ended.
+    /// </summary>
+    public async Task<bool> RevokeAsync(string userId, string sessionId, Revocation revocation, AuditRecord? cause, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var session = await db.UserSessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null, cancellationToken);
         if (session is null)
         {
             return false;
+        }
+        if (cause is not null)
+        {
+            audit.Append(db, cause);
         }
         await EndAsync(db, [session], revocation, AuditActions.SessionRevoked, cancellationToken);
         return true;
@@ -199,6 +210,14 @@ public sealed class SessionStore(
                 ActorUserId = revocation.ActorUserId, ActorKind = revocation.ActorKind, TargetType = AuditTargets.Session, TargetId = session.Id,
                 Details = new { userId = session.UserId, reason = revocation.Reason },
             });
+            if (revocation.Reason == RevocationReasons.SignedOut)
+            {
+                // A sign-out (browser or API) is the person's own action, recorded with the session it ended.
+                audit.Append(db, new AuditRecord(AuditActions.SignedOut)
+                {
+                    ActorUserId = session.UserId, TargetType = AuditTargets.User, TargetId = session.UserId, Details = new { sessionId = session.Id },
+                });
+            }
         }
         await db.SaveChangesAsync(cancellationToken);
         bus.Publish(sessions.Select(s => s.Id).ToList());

@@ -1,4 +1,5 @@
 using AuthPortal.Data;
+using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Identity;
 using Microsoft.AspNetCore.Identity;
@@ -6,10 +7,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AuthPortal.Features.Setup;
 
-/// <summary>Creates the first administrator, only while the portal has no user at all.</summary>
-public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> userManager, TimeProvider time)
+/// <summary>
+/// Creates the first administrator, only while the portal has no user at all; <paramref name="action"/> (setup page or
+/// bootstrap settings) is recorded in the same transaction.
+/// </summary>
+public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, TimeProvider time)
 {
-    public async Task<IdentityResult> CreateFirstAsync(string email, string displayName, string password, CancellationToken cancellationToken = default)
+    public async Task<IdentityResult> CreateFirstAsync(string email, string displayName, string password, string action, CancellationToken cancellationToken = default)
     {
         var (name, nameError) = DisplayNames.Normalize(string.IsNullOrWhiteSpace(displayName) ? "Administrator" : displayName);
         if (nameError is not null)
@@ -46,6 +50,8 @@ public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> u
         {
             return role;
         }
+        audit.Append(db, new AuditRecord(action) { ActorKind = ActorKind.System, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { email } });
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return IdentityResult.Success;
     }

@@ -37,7 +37,8 @@ public static class PortalInitializer
         var services = scope.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
         await ProtectStoredSecretsAsync(app, services, logger, cancellationToken);
-        // The audit chain's key exists before the first event is written (made here, outside any write transaction).
+        // The keyed-hash keys (audit chain, recovery codes, failed logins) exist before any write transaction needs them.
+        await services.GetRequiredService<ServerSecrets>().LoadAllAsync(cancellationToken);
         await services.GetRequiredService<AuditChainKey>().GetAsync(cancellationToken);
         await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
         // Create (or rotate) the token signing key now, so the JWKS and bearer validation are ready at once.
@@ -53,15 +54,12 @@ public static class PortalInitializer
         if (bootstrap.IsSet)
         {
             var result = await services.GetRequiredService<AdministratorCreator>()
-                .CreateFirstAsync(bootstrap.AdminEmail!, "Administrator", bootstrap.AdminPassword!, cancellationToken);
+                .CreateFirstAsync(bootstrap.AdminEmail!, "Administrator", bootstrap.AdminPassword!, AuditActions.AdminBootstrapped, cancellationToken);
             if (!result.Succeeded)
             {
                 throw new OptionsValidationException(BootstrapOptions.Section, typeof(BootstrapOptions),
                     result.Errors.Select(e => $"Bootstrap:AdminPassword was refused: {e.Description}"));
             }
-            await services.GetRequiredService<AuditLog>().RecordAsync(
-                new AuditRecord(AuditActions.AdminBootstrapped) { ActorKind = ActorKind.System, TargetType = AuditTargets.User, Details = new { email = bootstrap.AdminEmail } },
-                cancellationToken);
             logger.LogInformation("Created the first administrator {Email} from Bootstrap:AdminEmail.", bootstrap.AdminEmail);
             return;
         }

@@ -16,6 +16,7 @@ namespace AuthPortal.Features.SignIn;
 /// </summary>
 public sealed class AccountLinks(
     UserManager<AppUser> userManager,
+    AppDbContext db,
     IDataProtectionProvider dataProtection,
     IEmailSender<AppUser> accountEmails,
     IMailSender mail,
@@ -56,19 +57,25 @@ public sealed class AccountLinks(
         {
             return new ConfirmationResult(Confirmation.Invalid);
         }
-        var wasConfirmed = user.EmailConfirmed;
-        if (!(await userManager.ConfirmEmailAsync(user, token)).Succeeded)
-        {
-            return new ConfirmationResult(wasConfirmed ? Confirmation.AlreadyConfirmed : Confirmation.Invalid);
-        }
-        if (wasConfirmed)
+        if (user.EmailConfirmed)
         {
             return new ConfirmationResult(Confirmation.AlreadyConfirmed);
         }
-        await audit.RecordAsync(new AuditRecord(AuditActions.EmailConfirmed) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
-        if (await userManager.HasPasswordAsync(user) && !IsRegistrant(request, user.Email!))
+        var choosePassword = await userManager.HasPasswordAsync(user) && !IsRegistrant(request, user.Email!);
+        // The confirmation, the removal of a password someone else may have chosen, and the event commit together.
+        var confirmed = await audit.RecordWithAsync(db,
+            new AuditRecord(AuditActions.EmailConfirmed) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { passwordRemoved = choosePassword } },
+            async () =>
+            {
+                var result = await userManager.ConfirmEmailAsync(user, token);
+                return result.Succeeded && choosePassword ? await userManager.RemovePasswordAsync(user) : result;
+            });
+        if (!confirmed.Succeeded)
         {
-            await userManager.RemovePasswordAsync(user);
+            return new ConfirmationResult(Confirmation.Invalid);
+        }
+        if (choosePassword)
+        {
             await sessions.RevokeAllAsync(user.Id, new Revocation(RevocationReasons.PasswordReset, user.Id));
             return new ConfirmationResult(Confirmation.ChoosePassword, Encode(await userManager.GeneratePasswordResetTokenAsync(user)));
         }
@@ -191,24 +198,32 @@ public sealed class AccountLinks(
         {
             return IdentityResult.Failed(userManager.ErrorDescriber.InvalidToken());
         }
-        var result = await userManager.ResetPasswordAsync(user, token, newPassword);
+        var result = await audit.RecordWithAsync(db,
+            new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id },
+            async () =>
+            {
+                var reset = await userManager.ResetPasswordAsync(user, token, newPassword);
+                if (!reset.Succeeded)
+                {
+                    return reset;
+                }
+                // Someone who could read the mailbox proved it; a lockout from guessing no longer applies
+                // (a lock an administrator set, or one that lasts until an administrator lifts it, stays).
+                if (!LockoutRules.IsHeldByAdministrator(user, time.GetUtcNow()))
+                {
+                    user.LockoutEnd = null;
+                    user.AccessFailedCount = 0;
+                }
+                // The link reached the mailbox, which proves the address (an account an administrator made starts unconfirmed).
+                if (!user.EmailConfirmed)
+                {
+                    user.EmailConfirmed = true;
+                    audit.Append(db, new AuditRecord(AuditActions.EmailConfirmed) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
+                }
+                return await userManager.UpdateAsync(user);
+            });
         if (result.Succeeded)
         {
-            // Someone who could read the mailbox proved it; a lockout from guessing no longer applies
-            // (a lock an administrator set, or one that lasts until an administrator lifts it, stays).
-            if (!LockoutRules.IsHeldByAdministrator(user, time.GetUtcNow()))
-            {
-                await userManager.SetLockoutEndDateAsync(user, null);
-                await userManager.ResetAccessFailedCountAsync(user);
-            }
-            // The link reached the mailbox, which proves the address (an account an administrator made starts unconfirmed).
-            if (!user.EmailConfirmed)
-            {
-                user.EmailConfirmed = true;
-                await userManager.UpdateAsync(user);
-                await audit.RecordAsync(new AuditRecord(AuditActions.EmailConfirmed) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
-            }
-            await audit.RecordAsync(new AuditRecord(AuditActions.PasswordReset) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id });
             await mail.SendAsync(AccountEmails.Notice(user.Email!, "Your password was reset",
                 "The password of your AuthPortal account was just reset through a link sent to this address. Every session was signed out."));
             // Whoever knew the old password is out: every session ends.
@@ -252,23 +267,18 @@ public sealed class AccountLinks(
         }
         var oldEmail = user.Email;
         var usedEmailAsUserName = string.Equals(user.UserName, oldEmail, StringComparison.OrdinalIgnoreCase);
-        var result = await userManager.ChangeEmailAsync(user, email, token);
+        // The address, the user name that followed it, and the event commit together (a refused user name undoes the change).
+        var result = await audit.RecordWithAsync(db,
+            new AuditRecord(AuditActions.EmailChanged) { ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { from = oldEmail, to = email } },
+            async () =>
+            {
+                var changed = await userManager.ChangeEmailAsync(user, email, token);
+                return changed.Succeeded && usedEmailAsUserName ? await userManager.SetUserNameAsync(user, email) : changed;
+            });
         if (!result.Succeeded)
         {
             return result;
         }
-        if (usedEmailAsUserName)
-        {
-            var renamed = await userManager.SetUserNameAsync(user, email);
-            if (!renamed.Succeeded)
-            {
-                return renamed;
-            }
-        }
-        await audit.RecordAsync(new AuditRecord(AuditActions.EmailChanged)
-        {
-            ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { from = oldEmail, to = email },
-        });
         // The old address hears of it: if the change was not its owner's doing, this is how they find out.
         if (!string.IsNullOrEmpty(oldEmail))
         {

@@ -66,7 +66,10 @@ public sealed class Registration(
         IdentityResult result;
         try
         {
-            result = await userManager.CreateAsync(user, password);
+            result = await audit.RecordWithAsync(db, new AuditRecord(AuditActions.Registered)
+            {
+                ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { method = "self" },
+            }, () => userManager.CreateAsync(user, password));
         }
         catch (DbUpdateException)
         {
@@ -83,10 +86,6 @@ public sealed class Registration(
             return new Outcome(Status.Invalid, result, null);
         }
 
-        await audit.RecordAsync(new AuditRecord(AuditActions.Registered)
-        {
-            ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { method = "self" },
-        });
         // Queued, not sent: the answer does not wait for (or reveal anything through) the mail server.
         await links.SendConfirmationAsync(user, baseUri, returnUrl);
         pace.Created(started);

@@ -58,11 +58,11 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
                 return new Result(RefreshOutcome.Invalid);
             }
             // Someone holds a copy of a token that was already used: end the session for everyone.
-            await audit.RecordAsync(new AuditRecord(AuditActions.TokenReuseDetected, Succeeded: false)
-            {
-                ActorKind = ActorKind.System, TargetType = AuditTargets.Token, TargetId = token.Id, Details = new { session = token.SessionId, userId },
-            }, cancellationToken);
-            await sessions.RevokeAsync(userId, token.SessionId, Revocation.System(RevocationReasons.RefreshTokenReused), cancellationToken);
+            await sessions.RevokeAsync(userId, token.SessionId, Revocation.System(RevocationReasons.RefreshTokenReused),
+                new AuditRecord(AuditActions.TokenReuseDetected, Succeeded: false)
+                {
+                    ActorKind = ActorKind.System, TargetType = AuditTargets.Token, TargetId = token.Id, Details = new { session = token.SessionId, userId },
+                }, cancellationToken);
             return new Result(RefreshOutcome.Reused);
         }
         if (token.ExpiresAt <= now || !await sessions.ValidateAsync(token.SessionId, userId, bypassCache: true, cancellationToken))
@@ -104,11 +104,11 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
             .FirstOrDefaultAsync(t => t.TokenHash == RefreshTokenFormat.Hash(rawToken), cancellationToken);
         if (token?.Session is not null)
         {
-            await audit.RecordAsync(new AuditRecord(AuditActions.TokenRevoked)
-            {
-                ActorUserId = token.Session.UserId, TargetType = AuditTargets.Token, TargetId = token.Id, Details = new { session = token.SessionId },
-            }, cancellationToken);
-            await sessions.RevokeAsync(token.Session.UserId, token.SessionId, new Revocation(RevocationReasons.TokenRevoked, token.Session.UserId), cancellationToken);
+            await sessions.RevokeAsync(token.Session.UserId, token.SessionId, new Revocation(RevocationReasons.TokenRevoked, token.Session.UserId),
+                new AuditRecord(AuditActions.TokenRevoked)
+                {
+                    ActorUserId = token.Session.UserId, TargetType = AuditTargets.Token, TargetId = token.Id, Details = new { session = token.SessionId },
+                }, cancellationToken);
         }
     }
 }

@@ -79,15 +79,14 @@ public static class TokenApi
         return TypedResults.Ok();
     }
 
-    private static async Task<NoContent> LogoutAsync(HttpContext context, SessionStore sessions, AuditLog audit)
+    private static async Task<NoContent> LogoutAsync(HttpContext context, SessionStore sessions)
     {
         var userId = context.User.UserId();
         if (context.User.SessionId() is { } sessionId)
         {
+            // Recorded like a browser's sign-out: the session's end and the SignedOut event commit together.
             await sessions.RevokeAsync(userId, sessionId, new Revocation(RevocationReasons.SignedOut, userId), context.RequestAborted);
         }
-        // Recorded like a browser's sign-out.
-        await audit.RecordAsync(new AuditRecord(AuditActions.SignedOut) { ActorUserId = userId, TargetType = AuditTargets.User, TargetId = userId }, context.RequestAborted);
         return TypedResults.NoContent();
     }
 }

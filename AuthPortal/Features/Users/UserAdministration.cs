@@ -144,13 +144,22 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
         {
             return false;
         }
-        await users.SetTwoFactorEnabledAsync(user, false);
-        await users.ResetAuthenticatorKeyAsync(user);
-        await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0);
-        await scope.ServiceProvider.GetRequiredService<AuditLog>().RecordAsync(new AuditRecord(AuditActions.AuthenticatorReset)
+        var reset = await scope.ServiceProvider.GetRequiredService<AuditLog>().RecordWithAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(),
+            new AuditRecord(AuditActions.AuthenticatorReset) { ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = userId, Details = new { byAdministrator = true } },
+            async () =>
+            {
+                var disabled = await users.SetTwoFactorEnabledAsync(user, false);
+                if (!disabled.Succeeded)
+                {
+                    return disabled;
+                }
+                var keyReset = await users.ResetAuthenticatorKeyAsync(user);
+                return keyReset.Succeeded && await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0) is null ? IdentityResult.Failed() : keyReset;
+            });
+        if (!reset.Succeeded)
         {
-            ActorUserId = actorUserId, TargetType = AuditTargets.User, TargetId = userId, Details = new { byAdministrator = true },
-        });
+            return false;
+        }
         if (user.Email is { } email)
         {
             await scope.ServiceProvider.GetRequiredService<Infrastructure.Email.IMailSender>().SendAsync(Infrastructure.Email.AccountEmails.Notice(email,

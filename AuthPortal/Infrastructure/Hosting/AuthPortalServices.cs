@@ -101,6 +101,7 @@ public static class AuthPortalServices
 
         // Audit, email, public address
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<IRecoveryCodeRedemptionRecorder, RecoveryCodeRedemptionAudit>();
         services.AddSingleton<MailKitMailSender>();
         services.AddSingleton<MailQueue>();
         services.AddSingleton<MailQuota>();

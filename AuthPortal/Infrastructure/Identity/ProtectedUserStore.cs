@@ -14,7 +14,8 @@ namespace AuthPortal.Infrastructure.Identity;
 /// authenticator keys are encrypted with Data Protection, recovery codes are stored as keyed hashes
 /// (<see cref="ServerSecrets"/>) and compared in constant time.
 /// </summary>
-public sealed class ProtectedUserStore(AppDbContext context, IdentityErrorDescriber describer, IDataProtectionProvider dataProtection, ServerSecrets secrets)
+public sealed class ProtectedUserStore(AppDbContext context, IdentityErrorDescriber describer, IDataProtectionProvider dataProtection, ServerSecrets secrets,
+    IRecoveryCodeRedemptionRecorder redemptions)
     : UserStore<AppUser, AppRole, AppDbContext, string>(context, describer)
 {
     public const string AuthenticatorKeyPurpose = "AuthPortal.AuthenticatorKeys.v1";
@@ -56,6 +57,8 @@ public sealed class ProtectedUserStore(AppDbContext context, IdentityErrorDescri
             return false;
         }
         await SetTokenAsync(user, InternalLoginProvider, RecoveryCodeTokenName, string.Join(';', hashes.Where((_, i) => i != match)), cancellationToken);
+        // The event joins this unit of work: Identity's UpdateAsync saves the spent code and its record together.
+        redemptions.Record(Context, user, hashes.Length - 1);
         return true;
     }
 
@@ -67,6 +70,12 @@ public sealed class ProtectedUserStore(AppDbContext context, IdentityErrorDescri
 
     private const string InternalLoginProvider = "[AspNetUserStore]";
     private const string RecoveryCodeTokenName = "RecoveryCodes";
+}
+
+/// <summary>Adds the "recovery code used" record to the context that is about to save the spent code.</summary>
+public interface IRecoveryCodeRedemptionRecorder
+{
+    void Record(AppDbContext db, AppUser user, int codesLeft);
 }
 
 /// <summary>Brings second-factor secrets stored by earlier versions (in clear) under the same protection, once, at start.</summary>

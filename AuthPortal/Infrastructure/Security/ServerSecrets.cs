@@ -26,6 +26,18 @@ public sealed class ServerSecrets(IDbContextFactory<AppDbContext> dbFactory, IDa
     public async Task<string> HashAsync(string keyName, string value, CancellationToken cancellationToken = default) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(await GetKeyAsync(keyName, cancellationToken), Encoding.UTF8.GetBytes(value)));
 
+    /// <summary>
+    /// Makes (or reads) every key at start-up. A key first made inside a feature's write transaction would be written
+    /// by a second connection while the first holds SQLite's write lock: the two would wait on each other.
+    /// </summary>
+    public async Task LoadAllAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var name in new[] { RecoveryCodes, FailedLogins, AuditChainHmac })
+        {
+            await GetKeyAsync(name, cancellationToken);
+        }
+    }
+
     /// <summary>The named key itself, for a caller that must HMAC synchronously (it caches the bytes; they never leave the process).</summary>
     public Task<byte[]> KeyAsync(string keyName, CancellationToken cancellationToken = default) => GetKeyAsync(keyName, cancellationToken);
 
