@@ -20,12 +20,12 @@ public sealed record PasswordCheck(PasswordCheckResult Result, AppUser? User)
 
 /// <summary>
 /// The one place a password is checked: sign-in, the token endpoint, change password, re-authentication and
-/// account deletion all come here. It takes the per-user <see cref="SignInGate"/>, refuses locked accounts
-/// without revealing whether the password was right, counts wrong passwords toward lockout (the template's
-/// <c>lockoutOnFailure: false</c> does not), and spends the same time on unknown and locked accounts as on a
-/// real check, so timing reveals neither.
+/// account deletion all come here. It refuses locked accounts without revealing whether the password was right,
+/// counts wrong passwords toward lockout in the database (<see cref="LockoutCounter"/>: the limit holds across
+/// requests and instances), records each failure in the same transaction as the count, and spends the same time
+/// on unknown and locked accounts as on a real check, so timing reveals neither.
 /// </summary>
-public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, AppDbContext db, SignInGate gate, SignInRecorder recorder)
+public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, AppDbContext db, LockoutCounter lockout, SignInRecorder recorder)
 {
     private static readonly string DummyHash = new PasswordHasher<AppUser>().HashPassword(new AppUser(), "not-a-real-password");
 
@@ -60,64 +60,58 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInMan
             await recorder.RecordFailureAsync(null, login, PasswordCheckResult.UnknownUser, method);
             return new PasswordCheck(PasswordCheckResult.UnknownUser, null);
         }
-        var (result, lockedNow) = await CheckAsync(user, password, signingIn: true, CancellationToken.None);
-        if (result != PasswordCheckResult.Succeeded)
-        {
-            await recorder.RecordFailedCheckAsync(user, login, SignInRecorder.ReasonFor(result), method, lockedNow);
-        }
-        return new PasswordCheck(result, user);
+        return new PasswordCheck(await CheckAsync(user, password, login, method, signingIn: true, CancellationToken.None), user);
     }
 
     /// <summary>
     /// Checks the password of a signed-in person (change password, re-authentication, account deletion):
     /// <see cref="PasswordCheckResult.Succeeded"/>, <see cref="PasswordCheckResult.WrongPassword"/> or <see cref="PasswordCheckResult.LockedOut"/>.
     /// </summary>
-    public async Task<PasswordCheckResult> VerifyAsync(AppUser user, string password, CancellationToken cancellationToken = default)
-    {
-        var (result, lockedNow) = await CheckAsync(user, password, signingIn: false, cancellationToken);
-        if (lockedNow)
-        {
-            await recorder.RecordLockedOutAsync(user);
-        }
-        return result;
-    }
+    public Task<PasswordCheckResult> VerifyAsync(AppUser user, string password, CancellationToken cancellationToken = default) =>
+        CheckAsync(user, password, user.UserName ?? "", method: null, signingIn: false, cancellationToken);
 
-    /// <summary>The check itself, all of it under the per-user gate; <c>LockedNow</c> when this wrong password crossed the limit.</summary>
-    private async Task<(PasswordCheckResult Result, bool LockedNow)> CheckAsync(AppUser user, string password, bool signingIn, CancellationToken cancellationToken)
+    /// <remarks>A null <paramref name="method"/> (a signed-in person's check) records only a lock it causes, not each failure.</remarks>
+    private async Task<PasswordCheckResult> CheckAsync(AppUser user, string password, string login, string? method, bool signingIn, CancellationToken cancellationToken)
     {
-        using var gateHeld = await gate.EnterAsync(user.Id, cancellationToken);
-        // The copy the caller holds may predate another attempt's failure count.
-        await db.Entry(user).ReloadAsync(cancellationToken);
-        if (await userManager.IsLockedOutAsync(user))
+        if (!await lockout.TryBeginAsync(user, cancellationToken))
         {
             SpendPasswordCheckTime(password);
-            return (PasswordCheckResult.LockedOut, false);
+            if (method is not null)
+            {
+                await recorder.RecordFailureAsync(user, login, PasswordCheckResult.LockedOut, method);
+            }
+            return PasswordCheckResult.LockedOut;
         }
         if (string.IsNullOrEmpty(password) || !await userManager.CheckPasswordAsync(user, password))
         {
-            await userManager.AccessFailedAsync(user);
-            return (PasswordCheckResult.WrongPassword, await userManager.IsLockedOutAsync(user));
-        }
-        if (signingIn)
-        {
-            // Identity's own rule for who may sign in (confirmed email, and whatever else it is configured to require),
-            // with disabled accounts told apart for the audit log.
-            if (user.DisabledAt is not null)
-            {
-                return (PasswordCheckResult.Disabled, false);
-            }
-            if (!await signInManager.CanSignInAsync(user))
-            {
-                return (PasswordCheckResult.EmailNotConfirmed, false);
-            }
+            // The kept slot, the lock it may complete and their events commit together.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var lockedNow = await lockout.FailAsync(user, cancellationToken);
+            await recorder.AppendFailedCheckAsync(db, user, login, SignInRecorder.ReasonFor(PasswordCheckResult.WrongPassword), method, lockedNow);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return PasswordCheckResult.WrongPassword;
         }
         // As Identity does: with a second factor to come, the failure count is cleared only when that succeeds. Only a
         // complete success clears it: a right password on a disabled or unconfirmed account leaves the count alone.
-        if (!user.TwoFactorEnabled && user.AccessFailedCount > 0)
+        var result = !signingIn ? PasswordCheckResult.Succeeded
+            : user.DisabledAt is not null ? PasswordCheckResult.Disabled
+            // Identity's own rule for who may sign in (confirmed email, and whatever else it is configured to require).
+            : !await signInManager.CanSignInAsync(user) ? PasswordCheckResult.EmailNotConfirmed
+            : PasswordCheckResult.Succeeded;
+        if (result == PasswordCheckResult.Succeeded && !user.TwoFactorEnabled)
         {
-            await userManager.ResetAccessFailedCountAsync(user);
+            await lockout.ClearAsync(user, cancellationToken);
         }
-        return (PasswordCheckResult.Succeeded, false);
+        else
+        {
+            await lockout.ReleaseAsync(user, cancellationToken);
+        }
+        if (result != PasswordCheckResult.Succeeded && method is not null)
+        {
+            await recorder.RecordFailureAsync(user, login, result, method);
+        }
+        return result;
     }
 
     /// <summary>Spends the time a real password check takes.</summary>

@@ -57,18 +57,29 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, ServerSecret
     public Task RecordFailureAsync(AppUser? user, string login, PasswordCheckResult result, string method) =>
         RecordFailureAsync(user, login, ReasonFor(result), method);
 
-    /// <summary>A failed check: <c>signin.failed</c>, then <c>user.locked_out</c> when this failure crossed the limit.</summary>
-    public async Task RecordFailedCheckAsync(AppUser user, string login, string reason, string method, bool lockedNow)
+    /// <summary>
+    /// A failed check in the caller's transaction on <paramref name="unitOfWork"/>: <c>signin.failed</c>, then
+    /// <c>user.locked_out</c> when this failure locked the account. They commit with the failure count they describe.
+    /// A null <paramref name="method"/> (a signed-in person re-entering a password) records only the lock.
+    /// </summary>
+    public async Task AppendFailedCheckAsync(AppDbContext unitOfWork, AppUser user, string login, string reason, string? method, bool lockedNow)
     {
-        await RecordFailureAsync(user, login, reason, method);
+        if (method is not null)
+        {
+            audit.Append(unitOfWork, await FailureAsync(user, login, reason, method));
+        }
         if (lockedNow)
         {
-            await RecordLockedOutAsync(user);
+            audit.Append(unitOfWork, LockedOut(user));
         }
     }
 
+    /// <summary>A refused attempt that changed nothing (unknown account, locked account, wrong passkey), in its own transaction.</summary>
     public async Task RecordFailureAsync(AppUser? user, string login, string reason, string method) =>
-        await audit.RecordAsync(new AuditRecord(AuditActions.SignInFailed, Succeeded: false)
+        await audit.RecordAsync(await FailureAsync(user, login, reason, method));
+
+    private async Task<AuditRecord> FailureAsync(AppUser? user, string login, string reason, string method) =>
+        new(AuditActions.SignInFailed, Succeeded: false)
         {
             ActorUserId = user?.Id,
             TargetType = AuditTargets.User,
@@ -79,13 +90,13 @@ public sealed class SignInRecorder(AppDbContext db, AuditLog audit, ServerSecret
             Details = user is null
                 ? new { reason, method, loginHash = (await secrets.HashAsync(ServerSecrets.FailedLogins, login.Trim().ToUpperInvariant()))[..16] }
                 : (object)new { reason, method, login = user.UserName },
-        });
+        };
 
-    public Task RecordLockedOutAsync(AppUser user) =>
-        audit.RecordAsync(new AuditRecord(AuditActions.LockedOut)
+    private static AuditRecord LockedOut(AppUser user) =>
+        new(AuditActions.LockedOut)
         {
             ActorKind = ActorKind.System, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { until = user.LockoutEnd },
-        });
+        };
 
     public static string ReasonFor(PasswordCheckResult result) => result switch
     {

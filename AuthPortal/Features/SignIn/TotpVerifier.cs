@@ -14,10 +14,10 @@ public enum TotpCheckResult { Succeeded, Invalid, LockedOut }
 /// six ASCII digits (one space or dash in the middle allowed); it is checked against the time steps around now
 /// (RFC 6238, SHA-1, 30 s), and accepted only if its step is later than the last step accepted for the account, which
 /// is recorded in the database with an atomic update: no code is accepted twice, in any spelling, on any instance,
-/// for as long as it would verify (RFC 6238 §5.2). A wrong or replayed code at sign-in counts toward lockout, under
-/// the same per-user gate as passwords.
+/// for as long as it would verify (RFC 6238 §5.2). A wrong or replayed code at sign-in counts toward lockout in the
+/// database, as passwords do (<see cref="LockoutCounter"/>).
 /// </summary>
-public sealed partial class TotpVerifier(UserManager<AppUser> userManager, AppDbContext db, SignInGate gate, SignInRecorder recorder, TimeProvider time)
+public sealed partial class TotpVerifier(UserManager<AppUser> userManager, AppDbContext db, LockoutCounter lockout, SignInRecorder recorder, TimeProvider time)
 {
     public static readonly TimeSpan TimeStep = TimeSpan.FromSeconds(30);
 
@@ -27,9 +27,7 @@ public sealed partial class TotpVerifier(UserManager<AppUser> userManager, AppDb
     /// <summary>Checks a sign-in code; a failure counts toward lockout and is recorded as <c>signin.failed</c> with <paramref name="method"/>.</summary>
     public async Task<TotpCheckResult> VerifyAsync(AppUser user, string code, string method, CancellationToken cancellationToken = default)
     {
-        using var gateHeld = await gate.EnterAsync(user.Id, cancellationToken);
-        await db.Entry(user).ReloadAsync(cancellationToken);
-        if (await userManager.IsLockedOutAsync(user))
+        if (!await lockout.TryBeginAsync(user, cancellationToken))
         {
             await recorder.RecordFailureAsync(user, user.UserName ?? "", "locked_out", method);
             return TotpCheckResult.LockedOut;
@@ -37,10 +35,14 @@ public sealed partial class TotpVerifier(UserManager<AppUser> userManager, AppDb
         var key = await userManager.GetAuthenticatorKeyAsync(user);
         if (key is not null && await AcceptAsync(user, key, code, cancellationToken))
         {
+            await lockout.ReleaseAsync(user, cancellationToken);
             return TotpCheckResult.Succeeded;
         }
-        await userManager.AccessFailedAsync(user);
-        await recorder.RecordFailedCheckAsync(user, user.UserName ?? "", "bad_totp", method, await userManager.IsLockedOutAsync(user));
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var lockedNow = await lockout.FailAsync(user, cancellationToken);
+        await recorder.AppendFailedCheckAsync(db, user, user.UserName ?? "", "bad_totp", method, lockedNow);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return TotpCheckResult.Invalid;
     }
 

@@ -115,7 +115,7 @@ public static class AuthPortalServices
         services.AddScoped<AdministratorCreator>();
 
         // Sign-in: one verifier per factor, one recorder, registration
-        services.AddSingleton<SignInGate>();
+        services.AddScoped<LockoutCounter>();
         services.AddScoped<SignInRecorder>();
         services.AddScoped<PasswordVerifier>();
         services.AddScoped<TotpVerifier>();

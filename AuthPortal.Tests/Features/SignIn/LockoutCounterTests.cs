@@ -4,7 +4,7 @@ namespace AuthPortal.Tests.Features.SignIn;
 /// Every path that checks a password goes through the one verifier and its per-user gate: a burst of parallel wrong
 /// passwords is checked one at a time, and locks the account after exactly Lockout:MaxFailedAttempts (5) of them.
 /// </summary>
-public sealed class LockoutGateTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
+public sealed class LockoutCounterTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
 {
     private const string Wrong = "definitely not my password";
     private const string NotRight = "is not right";
