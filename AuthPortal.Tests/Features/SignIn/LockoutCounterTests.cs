@@ -1,8 +1,8 @@
 namespace AuthPortal.Tests.Features.SignIn;
 
 /// <summary>
-/// Every path that checks a password goes through the one verifier and its per-user gate: a burst of parallel wrong
-/// passwords is checked one at a time, and locks the account after exactly Lockout:MaxFailedAttempts (5) of them.
+/// Every path that checks a password goes through the one verifier and its database count: of a burst of parallel
+/// wrong passwords exactly Lockout:MaxFailedAttempts (5) are checked, and the one that fills the count locks the account.
 /// </summary>
 public sealed class LockoutCounterTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
 {
