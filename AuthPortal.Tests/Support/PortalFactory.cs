@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace AuthPortal.Tests.Support;
 
 /// <summary>
-/// The real app over HTTP on its own SQLite file and pickup directory. Settings are passed as
+/// The real app over HTTP on its own SQLite file (or PostgreSQL database: <see cref="TestDatabase"/>) and pickup directory. Settings are passed as
 /// configuration so the app reads them the way it reads appsettings.json.
 /// </summary>
 public class PortalFactory : WebApplicationFactory<Program>
@@ -27,6 +27,13 @@ public class PortalFactory : WebApplicationFactory<Program>
             ["RateLimits:TokenPerMinute"] = "10000",
             ["RateLimits:ApiPerMinute"] = "100000",
         };
+        if (TestDatabase.IsPostgres)
+        {
+            // The same portal on PostgreSQL: a database of its own, named after the directory, so a test that restarts
+            // a portal on the same directory finds its data again.
+            _settings["Database:Provider"] = "Postgres";
+            _settings["ConnectionStrings:AuthPortal"] = PostgresServer.Shared.CreateDatabase("p_" + Path.GetFileName(Directory_).Replace("-", "_", StringComparison.Ordinal)[..Math.Min(40, Path.GetFileName(Directory_).Length)]);
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
@@ -99,6 +106,10 @@ public class PortalFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (TestDatabase.IsPostgres)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+        }
     }
 }
 

@@ -4,9 +4,20 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AuthPortal.Data;
 
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
-    : IdentityDbContext<AppUser, AppRole, string>(options), IDataProtectionKeyContext
+/// <summary>
+/// The one Identity DbContext. SQLite uses it as it is (its migrations are in <c>Migrations/Sqlite</c>); PostgreSQL uses
+/// <c>Infrastructure/Database/PostgresAppDbContext</c>, a subclass that only gives EF Core a second migrations set.
+/// </summary>
+public class AppDbContext : IdentityDbContext<AppUser, AppRole, string>, IDataProtectionKeyContext
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options) : base(options)
+    {
+    }
+
+    protected AppDbContext(DbContextOptions options) : base(options)
+    {
+    }
+
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using AuthPortal.Data;
+using AuthPortal.Infrastructure.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -46,6 +47,7 @@ public sealed class AuditChain(ILogger<AuditChain> logger, AuditChainKey chainKe
             {
                 _owned.AddOrUpdate(db, await db.Database.BeginTransactionAsync(cancellationToken));
             }
+            await WriteLock.AcquireAsync(db.Database, WriteLock.AuditAppends, cancellationToken);
             var last = await db.Set<AuditEvent>().AsNoTracking().OrderByDescending(e => e.Id)
                 .Select(e => new { e.Id, e.Hash }).FirstOrDefaultAsync(cancellationToken);
             var (id, previous) = (last?.Id ?? 0, last?.Hash ?? "");

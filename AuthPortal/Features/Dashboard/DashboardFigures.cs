@@ -13,7 +13,7 @@ public sealed record AdminFigures(int Users, int NewThisWeek, int ActiveSessions
     int KeysExpiringSoon, IReadOnlyList<SignInDay> SignIns, IReadOnlyList<AuditItem> RecentEvents);
 
 /// <summary>One row of the sign-in counts the database groups (day number since 0001-01-01, action, count).</summary>
-public sealed record DailyCount(long Day, string Action, int Count);
+public sealed record DailyCount(long Day, string Action, long Count);
 
 public sealed record MyFigures(int Organizations, int ActiveSessions, int KeysExpiringSoon, DateTimeOffset? LastSignInAt, bool TwoFactorEnabled);
 
@@ -62,11 +62,11 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
             SELECT "OccurredAt" / {TimeSpan.TicksPerDay} AS "Day", "Action", COUNT(*) AS "Count"
             FROM "AuditEvents"
             WHERE "Action" IN ({AuditActions.SignInSucceeded}, {AuditActions.SignInFailed}) AND "OccurredAt" >= {sinceTicks}
-            GROUP BY "OccurredAt" / {TimeSpan.TicksPerDay}, "Action"
+            GROUP BY 1, 2
             """).ToListAsync(cancellationToken);
         var byDay = counts.GroupBy(c => DateOnly.FromDateTime(new DateTime(c.Day * TimeSpan.TicksPerDay, DateTimeKind.Utc)))
-            .ToDictionary(g => g.Key, g => (Succeeded: g.Where(c => c.Action == AuditActions.SignInSucceeded).Sum(c => c.Count),
-                Failed: g.Where(c => c.Action == AuditActions.SignInFailed).Sum(c => c.Count)));
+            .ToDictionary(g => g.Key, g => (Succeeded: (int)g.Where(c => c.Action == AuditActions.SignInSucceeded).Sum(c => c.Count),
+                Failed: (int)g.Where(c => c.Action == AuditActions.SignInFailed).Sum(c => c.Count)));
         var chart = Enumerable.Range(0, ChartDays).Select(i => firstDay.AddDays(i))
             .Select(day => byDay.TryGetValue(day, out var c) ? new SignInDay(day, c.Succeeded, c.Failed) : new SignInDay(day, 0, 0)).ToList();
         return new AdminFigures(

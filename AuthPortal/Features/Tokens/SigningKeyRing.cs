@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using AuthPortal.Data;
+using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -74,8 +75,11 @@ public sealed class SigningKeyRing(IDbContextFactory<AppDbContext> dbFactory, ID
                 // Encrypt the new private key before taking the write lock: Data Protection may need to
                 // write its own key to the database first.
                 var candidate = CreateKey(now);
-                // One write transaction: two instances rotating at the same moment cannot both add a key.
+                // One write transaction under the rotation lock (SQLite's write lock; an advisory lock on PostgreSQL,
+                // whose transactions do not otherwise exclude each other): two instances rotating at the same moment
+                // cannot both add a key, as the second reads the first's key once it may go on.
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await WriteLock.AcquireAsync(db.Database, WriteLock.KeyRotation, cancellationToken);
                 live = await LiveKeysAsync(db, now, cancellationToken);
                 if (live.Count == 0 || now - live[0].CreatedAt >= RotateAfter - PublishAhead)
                 {

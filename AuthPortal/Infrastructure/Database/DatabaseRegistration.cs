@@ -1,9 +1,8 @@
 using AuthPortal.Data;
-using AuthPortal.Features.Audit;
-using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace AuthPortal.Infrastructure.Database;
@@ -15,27 +14,33 @@ internal static class DatabaseRegistration
 
     /// <summary>
     /// Registers <see cref="AppDbContext"/> as a pooled factory (interactive components create one
-    /// context per operation) and as a scoped context (requests, Identity stores).
-    /// Everything provider-specific lives here and in <see cref="SqliteTuning"/>.
+    /// context per operation) and as a scoped context (requests, Identity stores), on SQLite (the default)
+    /// or, with <c>Database:Provider=Postgres</c>, on PostgreSQL through <see cref="PostgresAppDbContext"/>.
+    /// Everything provider-specific lives in this folder. Features add their EF Core interceptors (the audit chain,
+    /// permission-change tracking) as <see cref="IInterceptor"/> services; every context gets them.
     /// </summary>
     public static IServiceCollection AddAuthPortalDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
-        var provider = configuration[$"{DatabaseOptions.Section}:Provider"] ?? "Sqlite";
+        var provider = configuration[$"{DatabaseOptions.Section}:Provider"] ?? DatabaseOptions.Sqlite;
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (provider == DatabaseOptions.Postgres)
+        {
+            return AddPostgres(services, connectionString);
+        }
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             connectionString = DefaultConnectionString;
         }
 
         string? sqlite = null;
-        string? problem = provider != "Sqlite" ? null : TryPrepare(connectionString, contentRoot, out sqlite);
+        string? problem = provider != DatabaseOptions.Sqlite ? null : TryPrepare(connectionString, contentRoot, out sqlite);
         if (sqlite is null)
         {
             // Validation on start reports the bad key (DatabaseOptions for the provider, this one for the
             // connection string) before anything touches the database.
             if (problem is not null)
             {
-                services.AddSingleton<IValidateOptions<DatabaseOptions>>(new ConnectionStringProblem(problem));
+                services.AddSingleton<IValidateOptions<DatabaseOptions>>(new ConnectionStringProblem($"is not a usable SQLite connection string: {problem}"));
             }
             services.AddDbContextFactory<AppDbContext>(_ => { });
             return services;
@@ -45,9 +50,28 @@ internal static class DatabaseRegistration
         services.AddPooledDbContextFactory<AppDbContext>((sp, options) =>
         {
             options.UseSqlite(sqlite, o => o.MigrationsAssembly(typeof(AppDbContext).Assembly.FullName));
-            options.AddInterceptors(sp.GetRequiredService<SqliteTuning>().Interceptor, sp.GetRequiredService<AuditChain>(),
-                sp.GetRequiredService<PermissionChangeTracking>());
+            options.AddInterceptors([sp.GetRequiredService<SqliteTuning>().Interceptor, .. sp.GetServices<IInterceptor>()]);
         });
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        return services;
+    }
+
+    private static IServiceCollection AddPostgres(IServiceCollection services, string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString) || PostgresConnection.Problem(connectionString) is { } problem)
+        {
+            services.AddSingleton<IValidateOptions<DatabaseOptions>>(new ConnectionStringProblem(string.IsNullOrWhiteSpace(connectionString)
+                ? "is required when Database:Provider is Postgres (for example Host=127.0.0.1;Database=authportal;Username=authportal;Password=…)"
+                : $"is not a usable PostgreSQL connection string: {PostgresConnection.Problem(connectionString)}"));
+            services.AddDbContextFactory<AppDbContext>(_ => { });
+            return services;
+        }
+        services.AddPooledDbContextFactory<PostgresAppDbContext>((sp, options) =>
+        {
+            options.UseNpgsql(connectionString, o => o.MigrationsAssembly(typeof(AppDbContext).Assembly.FullName));
+            options.AddInterceptors(sp.GetServices<IInterceptor>());
+        });
+        services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<PostgresAppDbContext>>();
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;
     }
@@ -69,6 +93,22 @@ internal static class DatabaseRegistration
     private sealed class ConnectionStringProblem(string problem) : IValidateOptions<DatabaseOptions>
     {
         public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
-            ValidateOptionsResult.Fail($"ConnectionStrings:{ConnectionStringName} is not a usable SQLite connection string: {problem}");
+            ValidateOptionsResult.Fail($"ConnectionStrings:{ConnectionStringName} {problem}");
+    }
+
+    private static class PostgresConnection
+    {
+        public static string? Problem(string connectionString)
+        {
+            try
+            {
+                var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+                return string.IsNullOrWhiteSpace(builder.Host) ? "it names no Host" : null;
+            }
+            catch (ArgumentException ex)
+            {
+                return ex.Message;
+            }
+        }
     }
 }

@@ -4,9 +4,10 @@ using Microsoft.EntityFrameworkCore;
 namespace AuthPortal.Infrastructure.Database;
 
 /// <summary>
-/// Substring search over people's email, user name and display name that reads an index instead of every row: SQLite's
-/// FTS5 trigram tokenizer (case-insensitive), maintained by triggers on AspNetUsers. A term shorter than three characters
-/// has no trigram to look up; the caller then scans.
+/// Substring search over people's email, user name and display name that reads an index instead of every row: on SQLite
+/// the FTS5 trigram tokenizer (case-insensitive), maintained by triggers on AspNetUsers; on PostgreSQL a pg_trgm GIN
+/// index on the same text, upper-cased, which LIKE reads. Both match the term as a plain substring (no wildcards). A
+/// term shorter than three characters has no trigram to look up; the caller then scans.
 /// </summary>
 public static class UserSearchIndex
 {
@@ -35,6 +36,16 @@ public static class UserSearchIndex
         DROP TABLE IF EXISTS "UserSearch";
         """;
 
+    /// <summary>The indexed text on PostgreSQL; the query repeats it exactly, so the planner uses the index.</summary>
+    public const string PostgresText = """upper(coalesce("Email", '') || ' ' || coalesce("UserName", '') || ' ' || "DisplayName")""";
+
+    public const string PostgresCreateSql = $"""
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+        CREATE INDEX "IX_AspNetUsers_Search" ON "AspNetUsers" USING gin (({PostgresText}) gin_trgm_ops);
+        """;
+
+    public const string PostgresDropSql = """DROP INDEX IF EXISTS "IX_AspNetUsers_Search";""";
+
     /// <summary>Past this many matches a term is broad: walking the list in its sort order finds a page sooner than sorting every match.</summary>
     public const int SelectiveLimit = 2_000;
 
@@ -46,13 +57,24 @@ public static class UserSearchIndex
     public static async Task<IQueryable<string>?> SelectiveMatchesAsync(AppDbContext db, string term, CancellationToken cancellationToken)
     {
         term = term.Trim();
-        if (term.Length < MinimumTermLength || !db.Database.IsSqlite())
+        if (term.Length < MinimumTermLength)
         {
             return null;
         }
-        // One FTS5 string (a phrase): the term matches as a substring, whatever it contains.
-        var phrase = "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        var matches = db.Database.SqlQuery<string>($"SELECT \"UserId\" AS \"Value\" FROM \"UserSearch\" WHERE \"Text\" MATCH {phrase}");
+        IQueryable<string> matches;
+        if (db.Database.IsNpgsql())
+        {
+            // LIKE's wildcards and its escape character in the term are matched literally.
+            var pattern = "%" + term.ToUpperInvariant().Replace("\\", "\\\\", StringComparison.Ordinal)
+                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            matches = db.Database.SqlQueryRaw<string>($"SELECT \"Id\" AS \"Value\" FROM \"AspNetUsers\" WHERE {PostgresText} LIKE {{0}}", pattern);
+        }
+        else
+        {
+            // One FTS5 string (a phrase): the term matches as a substring, whatever it contains.
+            var phrase = "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            matches = db.Database.SqlQuery<string>($"SELECT \"UserId\" AS \"Value\" FROM \"UserSearch\" WHERE \"Text\" MATCH {phrase}");
+        }
         return await matches.Take(SelectiveLimit + 1).CountAsync(cancellationToken) > SelectiveLimit ? null : matches;
     }
 }

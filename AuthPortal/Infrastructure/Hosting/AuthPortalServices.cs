@@ -72,6 +72,12 @@ public static class AuthPortalServices
         services.AddSingleton<AuditRetention>();
         services.AddHostedService<AuditMaintenance>();
         services.AddSingleton<AuditChain>();
+        services.AddSingleton<DatabaseTracing>();
+        // Every DbContext gets these (DatabaseRegistration): events chained as they are saved, permission changes
+        // published after commit, a trace span per command.
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(sp => sp.GetRequiredService<AuditChain>());
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(sp => sp.GetRequiredService<PermissionChangeTracking>());
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(sp => sp.GetRequiredService<DatabaseTracing>());
         services.AddSingleton<PermissionChanges>();
         services.AddSingleton<PermissionChangeTracking>();
         services.AddAuthPortalDatabase(configuration, builder.Environment.ContentRootPath);

@@ -9,8 +9,11 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    [AllowedValues("Sqlite", ErrorMessage = "must be 'Sqlite' (PostgreSQL support has not been built yet)")]
-    public string Provider { get; set; } = "Sqlite";
+    public const string Sqlite = "Sqlite";
+    public const string Postgres = "Postgres";
+
+    [AllowedValues(Sqlite, Postgres, ErrorMessage = "must be 'Sqlite' or 'Postgres'")]
+    public string Provider { get; set; } = Sqlite;
 }
 
 /// <summary>The certificate that encrypts the Data Protection key ring at rest (Infrastructure/Security/KeyRingCertificate).</summary>

@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace AuthPortal.Infrastructure.Database;
+
+/// <summary>
+/// Serializes one kind of write across every connection and instance, for the rest of the caller's transaction. On
+/// SQLite a write transaction already holds the database's single write lock (transactions begin immediately), so
+/// nothing more is needed; on PostgreSQL a transaction-scoped advisory lock does the same for the named resource.
+/// </summary>
+public static class WriteLock
+{
+    /// <summary>The audit chain: one writer reads the last link and appends at a time.</summary>
+    public const long AuditAppends = 0x4150_0001;
+
+    /// <summary>Signing-key rotation: one instance decides whether a new key is due and makes it.</summary>
+    public const long KeyRotation = 0x4150_0002;
+
+    public static async Task AcquireAsync(DatabaseFacade database, long resource, CancellationToken cancellationToken)
+    {
+        if (database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("A write lock is held for a transaction: begin one first.");
+        }
+        if (database.IsNpgsql())
+        {
+            await database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({resource})", cancellationToken);
+        }
+    }
+}
