@@ -8,9 +8,10 @@ public sealed class DatabaseTests(DefaultPortal factory) : IClassFixture<Default
     {
         // Comparing the model with a provider's snapshot needs no server: the other provider's context is made offline.
         var running = await factory.WithDbAsync(db => Task.FromResult((Pending: db.Database.HasPendingModelChanges(), Migrations: db.Database.GetMigrations().ToList())));
+        // With the app's services: Identity shapes its tables from the app's IdentityOptions (schema version: passkeys).
         using AppDbContext other = TestDatabase.IsPostgres
-            ? new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite("Data Source=:memory:").Options)
-            : new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql("Host=127.0.0.1").Options);
+            ? new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite("Data Source=:memory:").UseApplicationServiceProvider(factory.Services).Options)
+            : new PostgresAppDbContext(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql("Host=127.0.0.1").UseApplicationServiceProvider(factory.Services).Options);
         var (sqlitePending, postgresPending) = TestDatabase.IsPostgres
             ? (other.Database.HasPendingModelChanges(), running.Pending)
             : (running.Pending, other.Database.HasPendingModelChanges());
