@@ -42,7 +42,6 @@ public static class UserSeeder
             command.Parameters.Add(parameter);
             return parameter;
         });
-        await command.PrepareAsync();
         for (var i = 0; i < count; i++)
         {
             var email = EmailOf(i);
@@ -66,6 +65,11 @@ public static class UserSeeder
             Set(parameters, "LastSignInAt", i % 7 == 0 ? null : now.AddDays(-(i % 120)).UtcTicks);
             Set(parameters, "DisabledAt", i % 1000 == 999 ? now.AddDays(-1).UtcTicks : null);
             Set(parameters, "IsServiceAccount", false);
+            if (i == 0)
+            {
+                // Prepared once the parameters hold values (PostgreSQL types them from the first ones).
+                await command.PrepareAsync();
+            }
             await command.ExecuteNonQueryAsync();
         }
         await transaction.CommitAsync();
@@ -93,7 +97,6 @@ public static class UserSeeder
         var action = command.CreateParameter(); action.ParameterName = "@action"; command.Parameters.Add(action);
         var target = command.CreateParameter(); target.ParameterName = "@target"; command.Parameters.Add(target);
         var succeeded = command.CreateParameter(); succeeded.ParameterName = "@succeeded"; command.Parameters.Add(succeeded);
-        await command.PrepareAsync();
         var span = TimeSpan.FromDays(60).Ticks;
         for (var i = 0; i < count; i++)
         {
@@ -102,6 +105,10 @@ public static class UserSeeder
             action.Value = kind < 5 ? "signin.succeeded" : kind == 5 ? "signin.failed" : kind == 6 ? "session.revoked" : kind == 7 ? "user.profile_updated" : "token.refreshed";
             succeeded.Value = kind != 5;
             target.Value = EmailOf(i % 100_000);
+            if (i == 0)
+            {
+                await command.PrepareAsync();
+            }
             await command.ExecuteNonQueryAsync();
         }
         await transaction.CommitAsync();

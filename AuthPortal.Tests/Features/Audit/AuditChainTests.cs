@@ -46,13 +46,13 @@ public sealed class AuditChainTests(DefaultPortal factory) : IClassFixture<Defau
         Assert.Equal(events[3].Id, afterDelete.BrokenAtId);
         Assert.Contains("deleted", afterDelete.Problem);
         await portal.WithDbAsync(db => db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO AuditEvents (Id, OccurredAt, Action, ActorUserId, ActorKind, TargetType, TargetId, OrganizationId, IpAddress, UserAgent, Succeeded, Details, PreviousHash, Hash) VALUES ({deleted.Id}, {deleted.OccurredAt.UtcTicks}, {deleted.Action}, {deleted.ActorUserId}, {deleted.ActorKind.ToString()}, {deleted.TargetType}, {deleted.TargetId}, {deleted.OrganizationId}, {deleted.IpAddress}, {deleted.UserAgent}, {deleted.Succeeded}, {deleted.Details}, {deleted.PreviousHash}, {deleted.Hash})"));
+            $"INSERT INTO \"AuditEvents\" (\"Id\", \"OccurredAt\", \"Action\", \"ActorUserId\", \"ActorKind\", \"TargetType\", \"TargetId\", \"OrganizationId\", \"IpAddress\", \"UserAgent\", \"Succeeded\", \"Details\", \"PreviousHash\", \"Hash\") VALUES ({deleted.Id}, {deleted.OccurredAt.UtcTicks}, {deleted.Action}, {deleted.ActorUserId}, {deleted.ActorKind.ToString()}, {deleted.TargetType}, {deleted.TargetId}, {deleted.OrganizationId}, {deleted.IpAddress}, {deleted.UserAgent}, {deleted.Succeeded}, {deleted.Details}, {deleted.PreviousHash}, {deleted.Hash})"));
         Assert.True((await audit.VerifyAsync()).Intact);
 
         // Inserted at the end, linked correctly but without the key: caught.
         var last = events[^1];
         await portal.WithDbAsync(db => db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO AuditEvents (Id, OccurredAt, Action, ActorKind, Succeeded, PreviousHash, Hash) VALUES ({last.Id + 1000}, {last.OccurredAt.UtcTicks}, {"user.role_granted"}, {"System"}, {true}, {last.Hash}, {new string('a', 64)})"));
+            $"INSERT INTO \"AuditEvents\" (\"Id\", \"OccurredAt\", \"Action\", \"ActorKind\", \"Succeeded\", \"PreviousHash\", \"Hash\") VALUES ({last.Id + 1000}, {last.OccurredAt.UtcTicks}, {"user.role_granted"}, {"System"}, {true}, {last.Hash}, {new string('a', 64)})"));
         var afterInsert = await audit.VerifyAsync();
         Assert.Equal(last.Id + 1000, afterInsert.BrokenAtId);
     }
@@ -123,8 +123,7 @@ public sealed class AuditChainTests(DefaultPortal factory) : IClassFixture<Defau
         var eventsBefore = await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.ProfileUpdated && e.TargetId == user.Id));
 
         // A fault inside the write (a trigger refusing the new name) leaves neither the change nor its event.
-        await portal.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
-            "CREATE TRIGGER refuse_name BEFORE UPDATE OF DisplayName ON AspNetUsers WHEN NEW.DisplayName = 'Refused Name' BEGIN SELECT RAISE(ABORT, 'refused'); END;"));
+        await DatabaseFaults.RefuseAsync(portal, "refuse_name", "UPDATE OF \"DisplayName\"", "AspNetUsers", "NEW.\"DisplayName\" = 'Refused Name'");
         await Assert.ThrowsAnyAsync<Exception>(() => self.UpdateProfileAsync(user.Id, "Refused Name", "UTC"));
         Assert.Equal(eventsBefore, await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.ProfileUpdated && e.TargetId == user.Id)));
         Assert.NotEqual("Refused Name", await portal.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.DisplayName).SingleAsync()));

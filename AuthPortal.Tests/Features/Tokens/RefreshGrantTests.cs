@@ -101,8 +101,7 @@ public sealed class PasswordGrantAtomicityTests
         var lastEventBefore = await factory.WithDbAsync(db => db.AuditEvents.MaxAsync(e => (long?)e.Id)) ?? 0;
 
         // A real fault in the real database: the refresh token insert fails after the session insert was issued.
-        await factory.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
-            "CREATE TRIGGER refuse_refresh_tokens BEFORE INSERT ON RefreshTokens BEGIN SELECT RAISE(ABORT, 'disk says no'); END;"));
+        await DatabaseFaults.RefuseAsync(factory, "refuse_refresh_tokens", "INSERT", "RefreshTokens");
         var failed = await client.PasswordGrantAsync("atomic@example.com");
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
@@ -111,7 +110,7 @@ public sealed class PasswordGrantAtomicityTests
         Assert.Equal(eventsBefore, await factory.WithDbAsync(db => db.AuditEvents.CountAsync()));
 
         // Once the fault is gone the same request succeeds, and all of it is there, chained.
-        await factory.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("DROP TRIGGER refuse_refresh_tokens;"));
+        await DatabaseFaults.RemoveAsync(factory, "refuse_refresh_tokens", "RefreshTokens");
         var tokens = await client.GetTokensAsync("atomic@example.com");
         var sessionId = new JsonWebToken(tokens.AccessToken).GetClaim("sid").Value;
         Assert.Equal(1, await factory.WithDbAsync(db => db.RefreshTokens.CountAsync(t => t.SessionId == sessionId)));

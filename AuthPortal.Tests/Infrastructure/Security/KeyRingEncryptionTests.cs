@@ -53,7 +53,7 @@ public sealed class KeyRingEncryptionTests
         return services.BuildServiceProvider().GetRequiredService<IDataProtectionProvider>().CreateProtector(SigningKeyPurpose);
     }
 
-    [Fact]
+    [SqliteFact] // reads a copy of the database file
     public async Task ACopyOfTheDatabaseHoldsNoKeyMaterialUsableWithoutTheCertificate()
     {
         using var portal = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail));
@@ -98,7 +98,7 @@ public sealed class KeyRingEncryptionTests
         Assert.NotEmpty(ProtectorOver(copy, certificate).Unprotect(signingKey));
     }
 
-    [Fact]
+    [SqliteFact] // reads a copy of the database file
     public async Task SecretsAnEarlierVersionStoredInClearAreEncryptedAtStartAndKeepWorking()
     {
         var directory = TestPaths.NewTempDirectory("upgrade");

@@ -241,6 +241,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await QueueBehindOwnershipChangesAsync(db, org.Organization.Id, cancellationToken);
         var role = await FindRoleAsync(db, org.Organization.Id, roleName, cancellationToken);
         if (role is null)
         {
@@ -281,6 +282,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await QueueBehindOwnershipChangesAsync(db, org.Organization.Id, cancellationToken);
         var member = await db.OrgMembers.FirstOrDefaultAsync(m => m.OrganizationId == org.Organization.Id && m.UserId == userId, cancellationToken);
         if (member is null)
         {
@@ -622,11 +624,18 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
             && (r.Name.ToLower() == lowered || r.Id == name), cancellationToken);
     }
 
-    /// <summary>True when <paramref name="userId"/> is the organization's only owner. Queues behind other ownership changes first.</summary>
+    /// <summary>
+    /// Writes the organization's row first thing in a membership change, so changes to one organization's members run one
+    /// at a time on every provider (SQLite's write lock; the row lock on PostgreSQL, where each statement then reads what
+    /// the change before it committed): the member read next is current, and so is the owner count.
+    /// </summary>
+    private static Task QueueBehindOwnershipChangesAsync(AppDbContext db, string organizationId, CancellationToken cancellationToken) =>
+        db.Organizations.Where(o => o.Id == organizationId)
+            .ExecuteUpdateAsync(s => s.SetProperty(o => o.OwnershipStamp, Secrets.NewId()), cancellationToken);
+
+    /// <summary>True when <paramref name="userId"/> is the organization's only owner (after <see cref="QueueBehindOwnershipChangesAsync"/>).</summary>
     private static async Task<bool> WouldLoseLastOwnerAsync(AppDbContext db, string organizationId, string userId, CancellationToken cancellationToken)
     {
-        await db.Organizations.Where(o => o.Id == organizationId)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.OwnershipStamp, Secrets.NewId()), cancellationToken);
         return !await db.OrgMembers.AnyAsync(m => m.OrganizationId == organizationId && m.OrgRoleId == BuiltInOrgRoles.OwnerId && m.UserId != userId, cancellationToken);
     }
 
