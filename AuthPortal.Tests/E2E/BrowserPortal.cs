@@ -5,7 +5,7 @@ namespace AuthPortal.Tests.E2E;
 /// <summary>The real app on Kestrel (a real port) and Debian's Chromium driven by Playwright.</summary>
 public sealed class BrowserPortal : IAsyncDisposable
 {
-    private static readonly string[] ChromiumArgs =
+    public static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
     private IPlaywright? _playwright;

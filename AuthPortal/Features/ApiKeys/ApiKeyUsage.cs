@@ -9,7 +9,7 @@ namespace AuthPortal.Features.ApiKeys;
 /// Last use (time, address) and request counts of API keys, gathered in memory and written in batches, so a request
 /// made with a key costs no database write. <see cref="ApiKeyUsageWriter"/> flushes every few seconds and at shutdown.
 /// </summary>
-public sealed class ApiKeyUsage(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time)
+public sealed class ApiKeyUsage(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, Infrastructure.Telemetry.PortalMetrics metrics)
 {
     private sealed record Use(DateTimeOffset LastAt, string? LastIp, long Requests);
 
@@ -21,6 +21,7 @@ public sealed class ApiKeyUsage(IDbContextFactory<AppDbContext> dbFactory, TimeP
 
     public void Record(string keyId, string? ipAddress)
     {
+        metrics.ApiKeyUsed();
         var now = time.GetUtcNow();
         _pending.AddOrUpdate(keyId, _ => new Use(now, ipAddress, 1), (_, use) => new Use(now, ipAddress, use.Requests + 1));
     }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AuthPortal.Data;
 using AuthPortal.Infrastructure.Database;
+using AuthPortal.Infrastructure.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -18,7 +19,7 @@ namespace AuthPortal.Features.Audit;
 /// caller's, or one begun here), so concurrent writers, in this process or another, queue on the database and
 /// never fork the chain. No in-process lock is involved.
 /// </remarks>
-public sealed class AuditChain(ILogger<AuditChain> logger, AuditChainKey chainKey) : SaveChangesInterceptor
+public sealed class AuditChain(ILogger<AuditChain> logger, AuditChainKey chainKey, PortalMetrics metrics) : SaveChangesInterceptor
 {
     // Transactions this interceptor began for a SaveChanges that had none, to commit when it ends.
     private readonly ConditionalWeakTable<DbContext, IDbContextTransaction> _owned = new();
@@ -101,9 +102,24 @@ public sealed class AuditChain(ILogger<AuditChain> logger, AuditChainKey chainKe
             {
                 logger.LogInformation("Audit {Action} succeeded={Succeeded} actor={ActorUserId} target={TargetType}/{TargetId}",
                     e.Action, e.Succeeded, e.ActorUserId, e.TargetType, e.TargetId);
+                Count(e);
             }
         }
         return result;
+    }
+
+    // The metrics follow what committed.
+    private void Count(AuditEvent e)
+    {
+        switch (e.Action)
+        {
+            case AuditActions.SignInSucceeded: metrics.SignedIn(); break;
+            case AuditActions.SignInFailed: metrics.SignInFailed(); break;
+            case AuditActions.LockedOut: metrics.LockedOut(); break;
+            case AuditActions.TokenIssued: metrics.TokenIssued("issued"); break;
+            case AuditActions.TokenRefreshed: metrics.TokenIssued("refresh_token"); break;
+            case AuditActions.TokenReuseDetected: metrics.RefreshReuseDetected(); break;
+        }
     }
 
     public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>

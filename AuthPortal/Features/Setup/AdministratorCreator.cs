@@ -1,6 +1,7 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
+using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Identity;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +14,8 @@ namespace AuthPortal.Features.Setup;
 /// </summary>
 public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> userManager, AuditLog audit, TimeProvider time)
 {
+    public const string SetupDone = "SetupDone";
+
     public async Task<IdentityResult> CreateFirstAsync(string email, string displayName, string password, string action, CancellationToken cancellationToken = default)
     {
         var (name, nameError) = DisplayNames.Normalize(string.IsNullOrWhiteSpace(displayName) ? "Administrator" : displayName);
@@ -20,12 +23,13 @@ public sealed class AdministratorCreator(AppDbContext db, UserManager<AppUser> u
         {
             return IdentityResult.Failed(new IdentityError { Code = DisplayNames.Field, Description = nameError });
         }
-        // The existence check and the insert share one write transaction, so two concurrent setup
-        // attempts cannot both create an administrator.
+        // The existence check and the insert share one write transaction under the first-run lock, so two concurrent
+        // setup attempts (or two instances starting with Bootstrap:*) cannot both create an administrator.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await WriteLock.AcquireAsync(db.Database, WriteLock.FirstRun, cancellationToken);
         if (await SystemRoles.AdministratorExistsAsync(db, cancellationToken))
         {
-            return IdentityResult.Failed(new IdentityError { Code = "SetupDone", Description = "The portal already has an administrator; setup is complete." });
+            return IdentityResult.Failed(new IdentityError { Code = SetupDone, Description = "The portal already has an administrator; setup is complete." });
         }
         if (await userManager.FindByEmailAsync(email) is not null)
         {

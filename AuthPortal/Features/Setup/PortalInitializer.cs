@@ -3,6 +3,7 @@ using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Identity;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.DataProtection;
@@ -40,7 +41,14 @@ public static class PortalInitializer
         // The keyed-hash keys (audit chain, recovery codes, failed logins) exist before any write transaction needs them.
         await services.GetRequiredService<ServerSecrets>().LoadAllAsync(cancellationToken);
         await services.GetRequiredService<AuditChainKey>().GetAsync(cancellationToken);
-        await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
+        // Instances starting together on an empty database take turns: the first creates the role, the next finds it.
+        var seeding = services.GetRequiredService<AppDbContext>();
+        await using (var transaction = await seeding.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await WriteLock.AcquireAsync(seeding.Database, WriteLock.FirstRun, cancellationToken);
+            await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
+            await transaction.CommitAsync(cancellationToken);
+        }
         // Create (or rotate) the token signing key now, so the JWKS and bearer validation are ready at once.
         await services.GetRequiredService<SigningKeyRing>().RefreshAsync(cancellationToken);
 
@@ -55,6 +63,10 @@ public static class PortalInitializer
         {
             var result = await services.GetRequiredService<AdministratorCreator>()
                 .CreateFirstAsync(bootstrap.AdminEmail!, "Administrator", bootstrap.AdminPassword!, AuditActions.AdminBootstrapped, cancellationToken);
+            if (result.Errors.Any(e => e.Code == AdministratorCreator.SetupDone))
+            {
+                return; // another instance starting at the same moment created it
+            }
             if (!result.Succeeded)
             {
                 throw new OptionsValidationException(BootstrapOptions.Section, typeof(BootstrapOptions),

@@ -16,6 +16,9 @@ public static class WriteLock
     /// <summary>Signing-key rotation: one instance decides whether a new key is due and makes it.</summary>
     public const long KeyRotation = 0x4150_0002;
 
+    /// <summary>Start-up seeding and the first administrator: instances starting together on an empty database take turns.</summary>
+    public const long FirstRun = 0x4150_0003;
+
     public static async Task AcquireAsync(DatabaseFacade database, long resource, CancellationToken cancellationToken)
     {
         if (database.CurrentTransaction is null)

@@ -22,6 +22,7 @@ using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Identity;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
+using AuthPortal.Infrastructure.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -57,6 +58,8 @@ public static class AuthPortalServices
         services.AddValidatedOptions<SessionPolicyOptions>(SessionPolicyOptions.Section);
         services.AddValidatedOptions<JwtOptions>(JwtOptions.Section);
         services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
+        services.AddValidatedOptions<OpenTelemetryOptions>(OpenTelemetryOptions.Section);
+        builder.AddAuthPortalObservability(DatabaseTracing.SourceName);
 
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
@@ -84,7 +87,9 @@ public static class AuthPortalServices
         // Data Protection keys live in the database, encrypted with a certificate that does not.
         services.AddEncryptedKeyRing(configuration, builder.Environment.ContentRootPath);
         services.AddSingleton<ServerSecrets>();
-        services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database", tags: ["ready"]);
+        // Ready: the database answers and its schema is this version's (no migration pending).
+        services.AddHealthChecks().AddDbContextCheck<AppDbContext>("database", tags: ["ready"])
+            .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);
 
         AddIdentity(services);
         AddProxySupport(services, configuration);
@@ -161,6 +166,7 @@ public static class AuthPortalServices
         services.AddScoped<RoleAdministration>();
         services.AddScoped<CircuitPermissions>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitPermissions>());
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, CircuitCounter>();
 
         // Organizations
         services.AddSingleton<OrgAccess>();

@@ -248,3 +248,23 @@ public sealed class RateLimitOptions
     [Range(1, 1440, ErrorMessage = "must be between 1 and 1440")]
     public int MailWindowMinutes { get; set; } = 15;
 }
+
+/// <summary>OTLP export of metrics and traces (Infrastructure/Telemetry/Observability); off while Endpoint is empty.</summary>
+public sealed class OpenTelemetryOptions : IValidatableObject
+{
+    public const string Section = "OpenTelemetry";
+
+    /// <summary>The collector, e.g. http://127.0.0.1:4317 (gRPC) or http://127.0.0.1:4318/v1/ (HTTP).</summary>
+    public string? Endpoint { get; set; }
+
+    [AllowedValues("grpc", "http/protobuf", ErrorMessage = "must be 'grpc' or 'http/protobuf'")]
+    public string Protocol { get; set; } = "grpc";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(Endpoint) && !Uri.TryCreate(Endpoint, UriKind.Absolute, out _))
+        {
+            yield return new ValidationResult("must be an absolute URL such as http://127.0.0.1:4317", [nameof(Endpoint)]);
+        }
+    }
+}
