@@ -124,7 +124,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
             ["DataProtection:CertificatePath"] = certificate,
             ["Bootstrap:AdminEmail"] = AdminEmail,
             ["Bootstrap:AdminPassword"] = Accounts.Password,
-            ["App:PublicUrl"] = $"http://localhost:{proxyPort}",
+            ["App:PublicUrl"] = $"http://127.0.0.1:{proxyPort}",
             ["Proxy:KnownProxies:0"] = "127.0.0.1",
             ["Sessions:RevalidationSeconds"] = RevalidationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:PickupDirectory"] = Path.Combine(Directory_, "mail"),
