@@ -55,6 +55,24 @@ public sealed class CommandLineTests
         Assert.Equal(4L, (long)(await command.ExecuteScalarAsync())!);
     }
 
+    [Fact]
+    public async Task WithLoggingJsonEveryConsoleLineIsAJsonObject()
+    {
+        var database = Path.Combine(TestPaths.NewTempDirectory("json-logs"), "portal.db");
+
+        var (exitCode, output) = await RunAsync("migrate", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__AuthPortal"] = $"Data Source={database}",
+            ["Logging__Json"] = "true",
+        });
+
+        Assert.True(exitCode == 0, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.Equal(System.Text.Json.JsonValueKind.Object, System.Text.Json.JsonDocument.Parse(line).RootElement.ValueKind));
+        Assert.Contains(lines, line => line.Contains("\"Message\":\"The database is up to date.", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("Lockout__MaxFailedAttempts", "0", "Lockout:MaxFailedAttempts")]
     [InlineData("Lockout__Minutes", "soon", "Lockout:Minutes")]
@@ -67,6 +85,8 @@ public sealed class CommandLineTests
     [InlineData("Database__Provider", "sqlite", "Database:Provider")]
     [InlineData("App__PublicUrl", "id.example.com", "App:PublicUrl")]
     [InlineData("DataProtection__CertificatePath", "/nonexistent/keyring.pfx", "DataProtection:CertificatePath")]
+    [InlineData("OpenTelemetry__Endpoint", "collector:4317", "OpenTelemetry:Endpoint")]
+    [InlineData("OpenTelemetry__Protocol", "carrier-pigeon", "OpenTelemetry:Protocol")]
     public async Task ABadSettingStopsTheAppWithOneMessageNamingTheKey(string variable, string value, string key)
     {
         var database = Path.Combine(TestPaths.NewTempDirectory("badconfig"), "portal.db");

@@ -262,7 +262,8 @@ public sealed class OpenTelemetryOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!string.IsNullOrWhiteSpace(Endpoint) && !Uri.TryCreate(Endpoint, UriKind.Absolute, out _))
+        if (!string.IsNullOrWhiteSpace(Endpoint)
+            && (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
         {
             yield return new ValidationResult("must be an absolute URL such as http://127.0.0.1:4317", [nameof(Endpoint)]);
         }
