@@ -14,7 +14,7 @@ namespace AuthPortal.Bench;
 /// </summary>
 internal static class DashboardScale
 {
-    private const int Rounds = 30;
+    public const int Rounds = 30;
 
     public static async Task<int> RunAsync()
     {
@@ -34,7 +34,7 @@ internal static class DashboardScale
         return 0;
     }
 
-    private static async Task<(double Median, double P95)> MeasureAsync(string name, int people, int events)
+    public static async Task<(double Median, double P95)> MeasureAsync(string name, int people, int events, int rounds = Rounds)
     {
         await using var app = await LoopbackPortal.StartAsync(name, new Dictionary<string, string>());
         await using (var db = await app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
@@ -45,7 +45,7 @@ internal static class DashboardScale
         var figures = app.Services.GetRequiredService<DashboardFigures>();
         await figures.ComputeForAdministratorsAsync(); // warm-up
         var samples = new List<double>();
-        for (var i = 0; i < Rounds; i++)
+        for (var i = 0; i < rounds; i++)
         {
             var started = Stopwatch.GetTimestamp();
             await figures.ComputeForAdministratorsAsync();

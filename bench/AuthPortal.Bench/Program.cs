@@ -4,6 +4,11 @@ using BenchmarkDotNet.Running;
 
 // Usage: dotnet run -c Release --project bench/AuthPortal.Bench [-- --filter *]
 // The report (with the baseline measured in the same run) lands in BenchmarkDotNet.Artifacts/results.
+// "-- suite [--quick] [--out dir] [--app AuthPortal.dll]": the whole benchmark (bench/run.sh), AuthPortal.Bench.Suite.BenchSuite.
+if (args is ["suite", ..])
+{
+    return await AuthPortal.Bench.Suite.BenchSuite.RunAsync(args[1..]);
+}
 // "-- timing": whether answers take longer for addresses that have accounts (AuthPortal.Bench.EnumerationTiming).
 if (args is ["timing"])
 {

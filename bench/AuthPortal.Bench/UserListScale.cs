@@ -17,9 +17,9 @@ namespace AuthPortal.Bench;
 /// </summary>
 internal static class UserListScale
 {
-    private const int Rounds = 60;
+    public const int Rounds = 60;
 
-    private static readonly string[] Queries =
+    public static readonly string[] Queries =
     [
         "/api/users?search=user0421&page=1&pageSize=25",
         "/api/users?search=seed.test&page=3&pageSize=25",
@@ -52,7 +52,7 @@ internal static class UserListScale
         return 0;
     }
 
-    private static async Task<(double Median, double P95, Dictionary<string, double> P95ByQuery)> MeasureAsync(string name, int people)
+    public static async Task<(double Median, double P95, Dictionary<string, double> P95ByQuery)> MeasureAsync(string name, int people, int rounds = Rounds)
     {
         await using var app = await LoopbackPortal.StartAsync(name, new Dictionary<string, string>
         {
@@ -72,7 +72,7 @@ internal static class UserListScale
             await TimeAsync(http, token, query); // warm-up: JIT, caches, the database's pages
         }
         var samples = Queries.ToDictionary(q => q, _ => new List<double>());
-        for (var round = 0; round < Rounds; round++)
+        for (var round = 0; round < rounds; round++)
         {
             foreach (var query in Queries)
             {

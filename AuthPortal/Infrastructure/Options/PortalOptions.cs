@@ -235,10 +235,10 @@ public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
 
-    [Range(1, 100_000, ErrorMessage = "must be between 1 and 100000")]
+    [Range(1, 10_000_000, ErrorMessage = "must be between 1 and 10000000")]
     public int TokenPerMinute { get; set; } = 10;
 
-    [Range(1, 1_000_000, ErrorMessage = "must be between 1 and 1000000")]
+    [Range(1, 10_000_000, ErrorMessage = "must be between 1 and 10000000")]
     public int ApiPerMinute { get; set; } = 100;
 
     /// <summary>Mails one address may receive from the account forms (register, resend, forgot password) per window.</summary>
