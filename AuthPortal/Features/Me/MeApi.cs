@@ -32,27 +32,26 @@ public static class MeApi
         return api;
     }
 
-    private static async Task<MeResponse?> DescribeAsync(UserManager<AppUser> users, UserPermissions permissions, OrgManagement organizations, System.Security.Claims.ClaimsPrincipal caller)
+    private static async Task<MeResponse?> DescribeAsync(MeProfiles profiles, UserPermissions permissions, OrgManagement organizations, System.Security.Claims.ClaimsPrincipal caller)
     {
-        var user = await users.FindByIdAsync(caller.UserId());
+        var user = await profiles.GetAsync(caller.UserId());
         if (user is null)
         {
             return null;
         }
         // What this token may actually do: current permissions, narrowed by its scope.
         var effective = TokenScope.Effective(caller.Scope(), await permissions.GetAsync(user.Id));
-        return new MeResponse(user.Id, user.Email ?? "", user.UserName ?? "", user.DisplayName, user.TimeZone, user.EmailConfirmed,
-            user.TwoFactorEnabled, [.. (await users.GetRolesAsync(user)).Order()], [.. effective.Order(StringComparer.Ordinal)],
-            await organizations.ListMineAsync(user.Id));
+        return new MeResponse(user.Id, user.Email, user.UserName, user.DisplayName, user.TimeZone, user.EmailConfirmed,
+            user.TwoFactorEnabled, user.Roles, [.. effective.Order(StringComparer.Ordinal)], await organizations.ListMineAsync(user.Id));
     }
 
-    private static async Task<Results<Ok<MeResponse>, UnauthorizedHttpResult>> GetAsync(HttpContext context, UserManager<AppUser> users, UserPermissions permissions, OrgManagement organizations) =>
-        await DescribeAsync(users, permissions, organizations, context.User) is { } me
+    private static async Task<Results<Ok<MeResponse>, UnauthorizedHttpResult>> GetAsync(HttpContext context, MeProfiles profiles, UserPermissions permissions, OrgManagement organizations) =>
+        await DescribeAsync(profiles, permissions, organizations, context.User) is { } me
             ? TypedResults.Ok(me)
             : TypedResults.Unauthorized();
 
     private static async Task<Results<Ok<MeResponse>, ValidationProblem, UnauthorizedHttpResult>> UpdateAsync(
-        HttpContext context, SelfService self, UserManager<AppUser> users, UserPermissions permissions, OrgManagement organizations)
+        HttpContext context, SelfService self, MeProfiles profiles, UserPermissions permissions, OrgManagement organizations)
     {
         var (request, problem) = await StrictJson.ReadAsync<UpdateMeRequest>(context.Request);
         if (problem is not null)
@@ -70,7 +69,8 @@ public static class MeApi
         {
             return ApiProblem.Validation(errors.Select(e => (Camel(e.Field ?? "body"), e.Message)));
         }
-        return TypedResults.Ok((await DescribeAsync(users, permissions, organizations, context.User))!);
+        profiles.Forget(userId);
+        return TypedResults.Ok((await DescribeAsync(profiles, permissions, organizations, context.User))!);
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(HttpContext context, SelfService self)

@@ -19,15 +19,19 @@ public static class AccessTokenValidation
     {
         services.AddSingleton(TokenSettings.From(configuration));
         services.AddSingleton<SigningKeyRing>();
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<RefreshGrant>();
         services.AddScoped<PasswordGrant>();
         services.AddSingleton<TokenEndpointLimiter>();
         services.AddAuthentication().AddJwtBearer(Scheme);
         services.AddOptions<JwtBearerOptions>(Scheme)
-            .Configure<SigningKeyRing, TokenSettings, IOptions<JwtOptions>, TimeProvider>((bearer, keys, settings, jwt, time) =>
+            .Configure<SigningKeyRing, TokenSettings, IOptions<JwtOptions>, TimeProvider, ValidatedTokenCache>((bearer, keys, settings, jwt, time, validated) =>
             {
                 bearer.MapInboundClaims = false;
+                // The library's handler, remembering what validated until exp (the session check below still runs each time).
+                bearer.TokenHandlers.Clear();
+                bearer.TokenHandlers.Add(validated);
                 bearer.RequireHttpsMetadata = false;
                 bearer.TokenValidationParameters = new TokenValidationParameters
                 {

@@ -171,6 +171,7 @@ public static class AuthPortalServices
         // Organizations
         services.AddSingleton<OrgAccess>();
         services.AddSingleton<OrgManagement>();
+        services.AddSingleton<AuthPortal.Features.Me.MeProfiles>();
         // Scoped: Identity's name normalizer is.
         services.AddScoped<ServiceAccountAdministration>();
         return builder;
