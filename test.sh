@@ -64,6 +64,18 @@ for trx in $trx_files; do
   failed=$(( failed + $(count failed) + $(count error) ))
 done
 skipped=$(( total - passed - failed ))
+# CI keeps only the end of the output: name each failed test and the start of its message just above the summary.
+for trx in $trx_files; do
+  awk -v file="$(basename "$trx")" '
+    /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); gsub(/&quot;/, "\"", name); inside = 1; lines = 0
+      print "FAILED (" file "): " name; next }
+    inside && /<\/UnitTestResult>/ { inside = 0; next }
+    inside && /<StdOut>/ { stdout = 1 }
+    stdout { if (/<\/StdOut>/) stdout = 0; next }
+    inside && lines < 25 { gsub(/<\/?(Output|ErrorInfo|Message|StackTrace|StdOut)>/, ""); gsub(/&lt;/, "<"); gsub(/&gt;/, ">"); gsub(/&quot;/, "\""); gsub(/&amp;/, "\\&")
+      if ($0 ~ /[^ ]/) { print "    " $0; lines++ } }
+  ' "$trx"
+done
 [ "$skipped" -lt 0 ] && skipped=0
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1
