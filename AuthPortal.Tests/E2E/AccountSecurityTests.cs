@@ -27,13 +27,13 @@ public sealed class AccountSecurityTests
         await BrowserPortal.ScreenshotForDocsAsync(page, "security");
         await security.EnableAuthenticatorAsync(async dialogPage => await BrowserPortal.ScreenshotForDocsAsync(dialogPage, "two-factor-setup"));
         await page.ClickAsync("[data-testid=recovery-codes-done]");
-        await page.WaitForURLAsync("**/security?done=2fa-on");
+        await page.WaitForUrlAsync("**/security?done=2fa-on");
         await new Shell(page).WaitUntilInteractiveAsync();
         await Assertions.Expect(page.Locator("[data-testid='2fa-status']")).ToHaveTextAsync("On");
 
         await new Shell(page).SignOutAsync();
         await new LoginPage(page).SignInAsync(email, password);
-        await page.WaitForURLAsync("**/Account/LoginWith2fa**");
+        await page.WaitForUrlAsync("**/Account/LoginWith2fa**");
         // The key the person's app holds (stored encrypted, so asked of Identity, not read from the table).
         string key;
         await using (var scope = portal.Portal.Services.CreateAsyncScope())
@@ -70,10 +70,10 @@ public sealed class AccountSecurityTests
         await new Shell(page).WaitUntilInteractiveAsync();
         await new SecurityPage(page).OpenAsync();
         await page.ClickAsync("[data-testid=add-passkey]");
-        await page.WaitForURLAsync("**/Account/Passkeys/Add");
+        await page.WaitForUrlAsync("**/Account/Passkeys/Add");
         await page.FillAsync("#passkeyName", "Test laptop");
         await page.ClickAsync("[data-testid=add-passkey-submit]");
-        await page.WaitForURLAsync("**/security?done=passkey-added");
+        await page.WaitForUrlAsync("**/security?done=passkey-added");
         await new Shell(page).WaitUntilInteractiveAsync();
         await Assertions.Expect(page.Locator("[data-testid=passkey-list]")).ToContainTextAsync("Test laptop");
 

@@ -18,7 +18,7 @@ public sealed class FirstRunTests
         await BrowserPortal.ScreenshotForDocsAsync(page, "login");
 
         await new SetupPage(page).CreateAdministratorAsync(token!, "admin@example.com", "Ada Admin", Accounts.Password);
-        await page.WaitForURLAsync("**/Account/Login?setup=done**");
+        await page.WaitForUrlAsync("**/Account/Login?setup=done**");
         await Assertions.Expect(new LoginPage(page).Status).ToContainTextAsync("administrator account is ready");
 
         await new LoginPage(page).SignInAsync("admin@example.com", Accounts.Password);
@@ -44,7 +44,7 @@ public sealed class FirstRunTests
         await Assertions.Expect(new LoginPage(page).Status).ToContainTextAsync("You have signed out.");
         Assert.Empty(portal.ConsoleErrors);
         await page.GotoAsync("/");
-        await page.WaitForURLAsync("**/Account/Login**");
+        await page.WaitForUrlAsync("**/Account/Login**");
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class LiveRolesTests
         await admin.Locator("[data-testid=new-user-email] input, input[data-testid=new-user-email]").First.FillAsync("member@example.com");
         await admin.Locator("[data-testid=new-user-name] input, input[data-testid=new-user-name]").First.FillAsync("Member");
         await admin.ClickAsync("[data-testid=new-user-create]");
-        await admin.WaitForURLAsync("**/admin/users/*");
+        await admin.WaitForUrlAsync("**/admin/users/*");
         await Assertions.Expect(admin.Locator("[data-testid=user-name]")).ToHaveTextAsync("Member");
         var memberUrl = admin.Url;
 
@@ -41,7 +41,7 @@ public sealed class LiveRolesTests
         await member.FillAsync("#password", MemberPassword);
         await member.FillAsync("#confirmPassword", MemberPassword);
         await member.ClickAsync("[data-testid=reset-submit]");
-        await member.WaitForURLAsync("**/Account/Login?reset=done");
+        await member.WaitForUrlAsync("**/Account/Login?reset=done");
         await new LoginPage(member).SignInAsync("member@example.com", MemberPassword);
         await new Shell(member).WaitUntilInteractiveAsync();
         await Assertions.Expect(member.Locator(UsersNavigation)).ToHaveCountAsync(0);
@@ -73,7 +73,7 @@ public sealed class LiveRolesTests
         await admin.ClickAsync("[data-testid=edit-user-roles]");
         await admin.ClickAsync("[data-testid=user-role-Readers] input, input[data-testid=user-role-Readers]");
         await admin.ClickAsync("[data-testid=user-roles-save]");
-        await member.WaitForURLAsync(portal.BaseUrl + "/");
+        await member.WaitForUrlAsync(portal.BaseUrl + "/");
         await Assertions.Expect(member.GetByText("Your permissions changed")).ToBeVisibleAsync();
         await Assertions.Expect(member.Locator(UsersNavigation)).ToHaveCountAsync(0);
         await Assertions.Expect(member.Locator(".mud-navmenu a[href='profile']")).ToBeVisibleAsync();

@@ -29,7 +29,7 @@ public sealed class OrganizationTests
         await owner.Locator("[data-testid=org-name] input, input[data-testid=org-name]").First.FillAsync("Rocket Club");
         await Assertions.Expect(owner.Locator("[data-testid=org-slug] input, input[data-testid=org-slug]").First).ToHaveValueAsync("rocket-club");
         await owner.ClickAsync("[data-testid=org-create]");
-        await owner.WaitForURLAsync("**/orgs/rocket-club");
+        await owner.WaitForUrlAsync("**/orgs/rocket-club");
         await Assertions.Expect(owner.Locator("[data-testid=org-title]")).ToHaveTextAsync("Rocket Club");
         await Assertions.Expect(owner.Locator("[data-testid=org-switcher-button]")).ToContainTextAsync("Rocket Club");
 
@@ -48,10 +48,10 @@ public sealed class OrganizationTests
         await invitee.GotoAsync(link.PathAndQuery);
         await invitee.ClickAsync("[data-testid=invitation-sign-in]");
         await new LoginPage(invitee).SignInAsync("invitee@example.com", Accounts.Password);
-        await invitee.WaitForURLAsync("**/invitations/accept?token=*");
+        await invitee.WaitForUrlAsync("**/invitations/accept?token=*");
         await new Shell(invitee).WaitUntilInteractiveAsync();
         await invitee.ClickAsync("[data-testid=accept-invitation]");
-        await invitee.WaitForURLAsync("**/orgs/rocket-club");
+        await invitee.WaitForUrlAsync("**/orgs/rocket-club");
         await Assertions.Expect(invitee.Locator("[data-testid=org-my-role]")).ToHaveTextAsync("Member");
 
         // The owner's open Members tab shows them, without a reload.
@@ -72,17 +72,17 @@ public sealed class OrganizationTests
         var newcomer = await portal.NewPageAsync();
         await newcomer.GotoAsync(new Uri(portal.Portal.Mailbox.LinkIn("newcomer@example.com", "You are invited")).PathAndQuery);
         await newcomer.ClickAsync("[data-testid=invitation-register]");
-        await newcomer.WaitForURLAsync("**/Account/Register?returnUrl=*");
+        await newcomer.WaitForUrlAsync("**/Account/Register?returnUrl=*");
         await NewAccountForm.FillAsync(newcomer, "newcomer@example.com", "Newcomer", "tangerine orbit velvet 77");
         await newcomer.ClickAsync("[data-testid=register-submit]");
-        await newcomer.WaitForURLAsync("**/Account/RegisterConfirmation*");
+        await newcomer.WaitForUrlAsync("**/Account/RegisterConfirmation*");
         await newcomer.GotoAsync(new Uri(portal.Portal.Mailbox.LinkIn("newcomer@example.com", "Confirm your email")).PathAndQuery);
         await newcomer.ClickAsync("[data-testid=confirmed-sign-in]");
         await new LoginPage(newcomer).SignInAsync("newcomer@example.com", "tangerine orbit velvet 77");
-        await newcomer.WaitForURLAsync("**/invitations/accept?token=*");
+        await newcomer.WaitForUrlAsync("**/invitations/accept?token=*");
         await new Shell(newcomer).WaitUntilInteractiveAsync();
         await newcomer.ClickAsync("[data-testid=accept-invitation]");
-        await newcomer.WaitForURLAsync("**/orgs/rocket-club");
+        await newcomer.WaitForUrlAsync("**/orgs/rocket-club");
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Members" }).ClickAsync();
         await Assertions.Expect(owner.Locator("[data-testid=members-table]")).ToContainTextAsync("newcomer@example.com");
     }

@@ -63,7 +63,7 @@ public sealed class Shell(IPage page)
         await WaitUntilInteractiveAsync();
         await page.ClickAsync("[data-testid=user-menu-button]");
         await page.ClickAsync("[data-testid=sign-out]");
-        await page.WaitForURLAsync("**/Account/Login**");
+        await page.WaitForUrlAsync("**/Account/Login**");
     }
 }
 

@@ -34,7 +34,7 @@ public sealed class SessionRevocationTests
         var clock = Stopwatch.StartNew();
 
         // B does nothing: its live circuit is told, and it lands on the login page by itself, once, remembering where it was.
-        await pageB.WaitForURLAsync("**/Account/Login?sessionEnded=1&returnUrl=%2Fprofile", new() { Timeout = 2000 });
+        await pageB.WaitForUrlAsync("**/Account/Login?sessionEnded=1&returnUrl=%2Fprofile", new() { Timeout = 2000 });
         clock.Stop();
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         await Assertions.Expect(pageB.Locator("[data-testid=status-message]")).ToContainTextAsync("Your session ended");
@@ -43,7 +43,7 @@ public sealed class SessionRevocationTests
 
         // Signing in again goes back to the page the session ended on.
         await new LoginPage(pageB).SignInAsync("ops@example.com", Accounts.Password);
-        await pageB.WaitForURLAsync("**/profile");
+        await pageB.WaitForUrlAsync("**/profile");
         await new Shell(pageB).WaitUntilInteractiveAsync();
 
         await pageA.ReloadAsync();
@@ -68,7 +68,7 @@ public sealed class SessionRevocationTests
         await admin.GotoAsync("/admin/users");
         await new Shell(admin).WaitUntilInteractiveAsync();
         await admin.GetByText("member@example.com").ClickAsync();
-        await admin.WaitForURLAsync($"**/admin/users/{user.Id}");
+        await admin.WaitForUrlAsync($"**/admin/users/{user.Id}");
         await Assertions.Expect(admin.Locator("[data-testid=session-list] tbody tr")).ToHaveCountAsync(1);
         await BrowserPortal.ScreenshotForDocsAsync(admin, "admin-user");
 
@@ -77,6 +77,6 @@ public sealed class SessionRevocationTests
 
         await Assertions.Expect(admin.GetByText("All sessions revoked.")).ToBeVisibleAsync();
         await Assertions.Expect(admin.Locator("[data-testid=no-sessions]")).ToBeVisibleAsync();
-        await memberPage.WaitForURLAsync("**/Account/Login?sessionEnded=1&returnUrl=%2F", new() { Timeout = 2000 });
+        await memberPage.WaitForUrlAsync("**/Account/Login?sessionEnded=1&returnUrl=%2F", new() { Timeout = 2000 });
     }
 }

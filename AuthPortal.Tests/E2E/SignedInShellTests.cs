@@ -112,7 +112,7 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
             .FillAsync("Deploys main from the CI pipeline");
         await page.ClickAsync($"[data-testid=role-{SystemRoles.Administrator}] input, [data-testid=role-{SystemRoles.Administrator}]");
         await page.ClickAsync("[data-testid=service-account-save]");
-        await page.WaitForURLAsync("**/admin/service-accounts/*");
+        await page.WaitForUrlAsync("**/admin/service-accounts/*");
         await Assertions.Expect(page.Locator("[data-testid=service-account-title]")).ToHaveTextAsync("ci-deploy");
         await Assertions.Expect(page.Locator("[data-testid=no-service-account-keys]")).ToBeVisibleAsync();
 

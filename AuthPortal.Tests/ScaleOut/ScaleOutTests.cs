@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using AuthPortal.Infrastructure.Database;
+using AuthPortal.Tests.E2E;
 using Microsoft.Playwright;
 
 namespace AuthPortal.Tests.ScaleOut;
@@ -217,7 +218,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         var login = new E2E.LoginPage(page);
         await login.OpenAsync();
         await login.SignInAsync(email, Accounts.Password);
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.Ordinal));
+        await page.WaitForUrlAsync(url => !url.Contains("/Account/Login", StringComparison.Ordinal));
         // The sessions page, live: its circuit (a WebSocket through nginx) runs on the instance nginx keeps this browser on.
         var document = await page.GotoAsync("/sessions");
         await new E2E.Shell(page).WaitUntilInteractiveAsync();
@@ -229,7 +230,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
 
         var clock = Stopwatch.StartNew();
         Assert.Equal(HttpStatusCode.NoContent, (await other.SendWithTokenAsync(HttpMethod.Delete, $"/api/me/sessions/{browserSession}", tokens.AccessToken)).StatusCode);
-        await page.WaitForURLAsync(url => url.Contains("/Account/Login", StringComparison.Ordinal), new() { Timeout = 10_000 });
+        await page.WaitForUrlAsync(url => url.Contains("/Account/Login", StringComparison.Ordinal), new() { Timeout = 10_000 });
         clock.Stop();
 
         Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(2), $"the page left after {clock.Elapsed}");

@@ -50,6 +50,45 @@ public sealed class DatabaseTests(DefaultPortal factory) : IClassFixture<Default
         Assert.Equal("wal", journal);
         Assert.True(timeout >= 1000);
     }
+
+    [SqliteFact]
+    public async Task AWriteTransactionLeftWithoutCommitOrRollbackDoesNotHoldUpTheNextWriter()
+    {
+        // Write transactions take turns in process (SqliteWriteGate); one disposed without an end must hand its turn on.
+        await factory.WithDbAsync(async db =>
+        {
+            await using var abandoned = await db.Database.BeginTransactionAsync();
+            await db.Database.ExecuteSqlRawAsync("UPDATE AspNetUsers SET ConcurrencyStamp = ConcurrencyStamp WHERE 0");
+            return 0;
+        });
+
+        // Waiting for a turn that never comes would take the busy timeout (5 s), so the bound here fails fast.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var committed = await factory.WithDbAsync(async db =>
+        {
+            await using var next = await db.Database.BeginTransactionAsync(bound.Token);
+            await next.CommitAsync(bound.Token);
+            return true;
+        });
+        Assert.True(committed);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentWriteTransactionsAllCommit()
+    {
+        var user = await factory.CreateUserAsync($"writers-{Guid.NewGuid():N}@example.com");
+        var writers = Enumerable.Range(0, 60).Select(i => factory.WithDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var changed = await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.DisplayName, $"Writer {i}"));
+            await transaction.CommitAsync();
+            return changed;
+        }));
+
+        Assert.All(await Task.WhenAll(writers), changed => Assert.Equal(1, changed));
+        var last = await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.DisplayName).SingleAsync());
+        Assert.StartsWith("Writer ", last);
+    }
 }
 
 public sealed class DataProtectionKeyTests

@@ -50,7 +50,7 @@ internal static class DatabaseRegistration
         services.AddPooledDbContextFactory<AppDbContext>((sp, options) =>
         {
             options.UseSqlite(sqlite, o => o.MigrationsAssembly(typeof(AppDbContext).Assembly.FullName));
-            options.AddInterceptors([sp.GetRequiredService<SqliteTuning>().Interceptor, .. sp.GetServices<IInterceptor>()]);
+            options.AddInterceptors([.. sp.GetRequiredService<SqliteTuning>().Interceptors, .. sp.GetServices<IInterceptor>()]);
         });
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;

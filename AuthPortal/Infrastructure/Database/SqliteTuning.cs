@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -6,7 +7,7 @@ namespace AuthPortal.Infrastructure.Database;
 
 /// <summary>
 /// The SQLite-specific settings (DESIGN.md "Data"): WAL journal, synchronous=NORMAL, a busy timeout,
-/// and write transactions that begin immediately.
+/// and write transactions that begin immediately and take turns (<see cref="SqliteWriteGate"/>).
 /// </summary>
 /// <remarks>
 /// Microsoft.Data.Sqlite starts every transaction it opens (including the ones EF Core's SaveChanges opens)
@@ -20,7 +21,12 @@ internal sealed class SqliteTuning(string connectionString)
 
     public string ConnectionString { get; } = connectionString;
 
-    public DbConnectionInterceptor Interceptor { get; } = new PragmaInterceptor();
+    private readonly SqliteWriteGate _writeGate = new();
+
+    /// <summary>What every context on this database gets: the pragmas, and write transactions taking turns in process.</summary>
+    public IEnumerable<IInterceptor> Interceptors => [_pragmas, _writeGate.Transactions, _writeGate.Connections];
+
+    private readonly PragmaInterceptor _pragmas = new();
 
     /// <summary>Resolves a relative data source against the content root and creates its directory.</summary>
     public static string PrepareConnectionString(string connectionString, string contentRoot)
@@ -48,18 +54,31 @@ internal sealed class SqliteTuning(string connectionString)
         private static readonly string Pragmas =
             $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA foreign_keys=ON;";
 
+        // The pragmas belong to the physical connection, which the pool keeps open across logical opens: they are set once
+        // per handle, not on every request's open.
+        private readonly ConditionalWeakTable<object, object> _prepared = new();
+
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            command.ExecuteNonQuery();
+            if (IsNew(connection))
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = Pragmas;
+                command.ExecuteNonQuery();
+            }
         }
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            if (IsNew(connection))
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = Pragmas;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
+
+        private bool IsNew(DbConnection connection) =>
+            connection is not SqliteConnection { Handle: { } handle } || _prepared.TryAdd(handle, handle);
     }
 }
