@@ -1,7 +1,25 @@
+using AuthPortal.Features.Audit;
+
 namespace AuthPortal.Tests.Features.Me;
 
 public sealed class MeApiTests(DefaultPortal factory) : IClassFixture<DefaultPortal>
 {
+    [Fact]
+    public async Task EightProfileEditsOfOneAccountAtOnceAllSucceedAndOneOfThemIsWhatIsStored()
+    {
+        var user = await factory.CreateUserAsync("me-concurrent@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("me-concurrent@example.com")).AccessToken;
+        var names = Enumerable.Range(0, 8).Select(i => $"Concurrent {i}").ToList();
+
+        var responses = await Task.WhenAll(names.Select(name => client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { displayName = name })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Contains(await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.DisplayName).SingleAsync()), names);
+        var recorded = await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.ProfileUpdated && e.TargetId == user.Id));
+        Assert.Equal(8, recorded);
+    }
+
     [Fact]
     public async Task MeDescribesTheUserAndPatchChangesOnlyAllowedFields()
     {

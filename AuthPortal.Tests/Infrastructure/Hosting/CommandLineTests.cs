@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace AuthPortal.Tests.Infrastructure.Hosting;
@@ -6,37 +5,8 @@ namespace AuthPortal.Tests.Infrastructure.Hosting;
 /// <summary>Runs the built AuthPortal.dll as a separate process, the way an operator does.</summary>
 public sealed class CommandLineTests
 {
-    private static string AppDirectory => Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string arguments, IDictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo("dotnet", $"AuthPortal.dll {arguments}")
-        {
-            WorkingDirectory = AppDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Urls"] = "http://127.0.0.1:0";
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{arguments}' did not exit: {await stdout}{await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string arguments, IDictionary<string, string> environment) =>
+        AppCommand.RunAsync(arguments, environment);
 
     [Fact]
     public async Task MigrateCommandCreatesTheSchemaAndExitsWithoutServing()

@@ -56,18 +56,34 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
         {
             return errors;
         }
-        await using var scope = scopes.CreateAsyncScope();
-        var users = Users(scope);
-        var user = await users.FindByIdAsync(userId);
-        if (user is null)
+        // Two saves of one account at once: Identity refuses the later one (the concurrency stamp moved). This edit sets
+        // values rather than changing them, so it is applied again to the fresh row and the last save wins, as a settings
+        // form does; anything else that changed on the account is kept.
+        for (var attempt = 1; ; attempt++)
         {
-            return [new(null, "Your account no longer exists.")];
+            await using var scope = scopes.CreateAsyncScope();
+            var users = Users(scope);
+            var user = await users.FindByIdAsync(userId);
+            if (user is null)
+            {
+                return [new(null, "Your account no longer exists.")];
+            }
+            user.DisplayName = displayName;
+            user.TimeZone = timeZone;
+            var result = await RecordedAsync(scope, AuditActions.ProfileUpdated, userId, () => users.UpdateAsync(user));
+            if (result.Succeeded)
+            {
+                return [];
+            }
+            if (attempt < MaxConcurrentSaveAttempts && result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure)))
+            {
+                continue;
+            }
+            return result.Errors.Select(e => new FieldError(null, e.Description)).ToList();
         }
-        user.DisplayName = displayName;
-        user.TimeZone = timeZone;
-        var result = await RecordedAsync(scope, AuditActions.ProfileUpdated, userId, () => users.UpdateAsync(user));
-        return result.Succeeded ? [] : result.Errors.Select(e => new FieldError(null, e.Description)).ToList();
     }
+
+    private const int MaxConcurrentSaveAttempts = 10;
 
     public async Task<IReadOnlyList<FieldError>> RequestEmailChangeAsync(string userId, string newEmail, string baseUri)
     {

@@ -51,8 +51,12 @@ internal sealed class SqliteTuning(string connectionString)
 
     private sealed class PragmaInterceptor : DbConnectionInterceptor
     {
-        private static readonly string Pragmas =
-            $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA foreign_keys=ON;";
+        private static readonly string ConnectionPragmas =
+            $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMilliseconds}; PRAGMA foreign_keys=ON;";
+
+        // The journal mode is stored in the file, and switching it is a write: a read-only connection (EF opens one to ask
+        // whether the database exists) leaves it to the first writable one, or a restored copy would fail to start.
+        private static readonly string Pragmas = "PRAGMA journal_mode=WAL; " + ConnectionPragmas;
 
         // The pragmas belong to the physical connection, which the pool keeps open across logical opens: they are set once
         // per handle, not on every request's open.
@@ -63,7 +67,7 @@ internal sealed class SqliteTuning(string connectionString)
             if (IsNew(connection))
             {
                 using var command = connection.CreateCommand();
-                command.CommandText = Pragmas;
+                command.CommandText = PragmasFor(connection);
                 command.ExecuteNonQuery();
             }
         }
@@ -73,10 +77,13 @@ internal sealed class SqliteTuning(string connectionString)
             if (IsNew(connection))
             {
                 await using var command = connection.CreateCommand();
-                command.CommandText = Pragmas;
+                command.CommandText = PragmasFor(connection);
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
         }
+
+        private static string PragmasFor(DbConnection connection) =>
+            new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly ? ConnectionPragmas : Pragmas;
 
         private bool IsNew(DbConnection connection) =>
             connection is not SqliteConnection { Handle: { } handle } || _prepared.TryAdd(handle, handle);

@@ -13,11 +13,13 @@ public static class CommandLine
           (none)          serve the portal
           migrate         apply database migrations, then exit
           audit verify    check the audit log's chain; exit 0 when intact, 1 when broken (naming the first broken link)
+          backup <file>   copy the running SQLite database to a new file, consistently, and check the copy; exit 0 when done
         """;
 
-    public enum Command { Serve, Migrate, AuditVerify, Unknown }
+    public enum Command { Serve, Migrate, AuditVerify, Backup, Unknown }
 
-    public static (Command Command, string Words) Parse(string[] args)
+    /// <summary>The command, the words it was given (for messages) and its argument (the backup's file), if it takes one.</summary>
+    public static (Command Command, string Words, string? Argument) Parse(string[] args)
     {
         var words = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -38,12 +40,16 @@ public static class CommandLine
             }
         }
         var joined = string.Join(' ', words);
+        if (words is [var verb, var file] && verb.Equals("backup", StringComparison.OrdinalIgnoreCase))
+        {
+            return (Command.Backup, joined, file);
+        }
         return (joined.ToLowerInvariant() switch
         {
             "" => Command.Serve,
             "migrate" => Command.Migrate,
             "audit verify" => Command.AuditVerify,
             _ => Command.Unknown,
-        }, joined);
+        }, joined, null);
     }
 }
