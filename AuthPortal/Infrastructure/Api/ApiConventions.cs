@@ -24,7 +24,16 @@ public static class ApiConventions
                 .WithExposedHeaders("WWW-Authenticate", "Retry-After", "X-Request-ID")
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
+        {
+            context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+            // Routing refuses a body type the endpoint does not declare (Accepts) with a bare 415: name the header and what it takes.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && !context.ProblemDetails.Extensions.ContainsKey("errors"))
+            {
+                var accepted = RequestLimits.AcceptedContentTypes(context.HttpContext);
+                context.ProblemDetails.Detail ??= $"Send the body as {accepted}.";
+                context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [$"Expected {accepted}."] };
+            }
+        });
 
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>

@@ -36,6 +36,7 @@ public static class AuthPortalPipeline
             app.UseHttpsRedirection();
         }
         app.UseSecurityHeaders();
+        app.UseRequestLimits();
         // The UI answers errors with pages (outer handlers); /api answers them as problem details. The /api
         // handlers sit inside, so they see an API error first and write JSON; the page handlers then leave
         // a response that already has a body alone.

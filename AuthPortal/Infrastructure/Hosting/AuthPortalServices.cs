@@ -61,6 +61,7 @@ public static class AuthPortalServices
         services.AddValidatedOptions<OpenTelemetryOptions>(OpenTelemetryOptions.Section);
         builder.AddAuthPortalObservability(DatabaseTracing.SourceName);
 
+        builder.WebHost.ConfigureKestrel(RequestLimits.ConfigureServer);
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         // Cache entries expire on the app's clock, so tests move a fake clock instead of sleeping.
