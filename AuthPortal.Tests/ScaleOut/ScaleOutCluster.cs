@@ -76,6 +76,13 @@ public sealed class AppInstance : IDisposable
         throw new TimeoutException($"Instance {Name} was not ready within {timeout}:\n{string.Join('\n', Output.TakeLast(40))}");
     }
 
+    /// <summary>SIGKILL: the process ends at once, with no shutdown code run (a power cut, the OOM killer).</summary>
+    public void KillHard()
+    {
+        _process.Kill();
+        _process.WaitForExit(10_000);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using AuthPortal.Infrastructure.Api;
+using AuthPortal.Tests.Reliability;
 
 namespace AuthPortal.Tests.Infrastructure.Api;
 
@@ -67,6 +68,8 @@ public sealed class RequestLimitsTests(KestrelPortal kestrel) : IClassFixture<Ke
         AssertPortalAnswer(form, HttpStatusCode.RequestEntityTooLarge);
 
         Assert.NotEqual(huge, await DisplayNameAsync(user));
+        ReliabilityReport.Record("Limits", "body over 1 MB (JSON API and a form), on Kestrel", "2 requests",
+            "413 problem detail with the security headers; nothing stored", "413 with the headers, both; display name unchanged");
     }
 
     [Fact]
@@ -98,6 +101,8 @@ public sealed class RequestLimitsTests(KestrelPortal kestrel) : IClassFixture<Ke
         });
         Assert.Equal(HttpStatusCode.OK, withCharset.StatusCode);
         Assert.Equal("Charset Person", await DisplayNameAsync(user));
+        ReliabilityReport.Record("Limits", "wrong Content-Type (text/plain, XML, a form on a JSON endpoint; text on the token endpoint)", "4 requests",
+            "415 problem detail naming Content-Type; nothing stored", "415 naming Content-Type, all 4; display name unchanged");
     }
 
     [Fact]
@@ -114,6 +119,8 @@ public sealed class RequestLimitsTests(KestrelPortal kestrel) : IClassFixture<Ke
 
         // Inside the limits, the same kinds of request are answered normally.
         Assert.Equal(HttpStatusCode.OK, (await kestrel.Client.GetAsync("/health/live?pad=" + new string('a', RequestLimits.MaxUrlBytes / 2))).StatusCode);
+        ReliabilityReport.Record("Limits", "URL over 8 KB and headers over 32 KB, on Kestrel", "2 requests",
+            "414 and 431 from the portal, with its security headers", "414 and 431 with the headers");
     }
 
     [Fact]
@@ -137,5 +144,7 @@ public sealed class RequestLimitsTests(KestrelPortal kestrel) : IClassFixture<Ke
         Assert.Equal(["pct-a@example.com"], await EmailsAsync("100% off"));
         Assert.Equal(["pct-a@example.com"], await EmailsAsync("%"));
         Assert.Equal(["us-a@example.com"], await EmailsAsync("a_b"));
+        ReliabilityReport.Record("Limits", "pageSize=5000; searches for `100% off`, `%` and `a_b`", "4 requests",
+            "page size capped at 200; % and _ match literally", "pageSize 200; each search found only the literal match");
     }
 }
