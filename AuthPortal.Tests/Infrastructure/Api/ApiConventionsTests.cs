@@ -76,6 +76,24 @@ public sealed class ApiConventionsTests(DefaultPortal factory) : IClassFixture<D
         Assert.Equal("Administrator", await factory.WithDbAsync(db => db.Users.Where(u => u.Email == DefaultPortal.AdminEmail).Select(u => u.DisplayName).SingleAsync()));
     }
 
+    [Theory]
+    [InlineData("/api/users?page=abc", "page", "a whole number")]
+    [InlineData("/api/users?locked=maybe", "locked", "true or false")]
+    [InlineData("/api/audit?pageSize=lots", "pageSize", "a whole number")]
+    public async Task AQueryValueOfTheWrongTypeIsA400NamingTheParameter(string url, string parameter, string expected)
+    {
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken;
+
+        var response = await client.GetWithTokenAsync(url, token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"Expected {expected}.", (await response.JsonAsync()).GetProperty("errors").GetProperty(parameter)[0].GetString());
+        // A client's mistake is not logged as an unhandled exception.
+        Assert.DoesNotContain(factory.LogLines, line => line.Contains("unhandled exception", StringComparison.OrdinalIgnoreCase) && line.Contains(url.Split('?')[0], StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task OnlyTheAnonymousAuthEndpointsGoWithoutABearerToken()
     {

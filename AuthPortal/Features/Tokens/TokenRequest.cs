@@ -65,6 +65,10 @@ public sealed class TokenRequest(IReadOnlyDictionary<string, string> parameters)
             {
                 return (null, null);
             }
+            catch (InvalidOperationException)
+            {
+                return (null, null); // a name or value that is not valid UTF-8 (the document parses; reading it as text fails)
+            }
         }
         return (null, null);
     }

@@ -9,7 +9,7 @@ using Microsoft.OpenApi;
 namespace AuthPortal.Infrastructure.Api;
 
 /// <summary>Problem details, rate limits and the OpenAPI document for /api.</summary>
-public static class ApiConventions
+public static partial class ApiConventions
 {
     public static IServiceCollection AddApiConventions(this IServiceCollection services)
     {
@@ -23,9 +23,22 @@ public static class ApiConventions
                 .AllowAnyMethod()
                 .WithExposedHeaders("WWW-Authenticate", "Retry-After", "X-Request-ID")
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
+        // Binding failures (a query value of the wrong type) throw in every environment, not only in Development, so the
+        // /api exception handler answers them with a problem detail that names the parameter.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+            if (context.Exception is BadHttpRequestException badRequest && badRequest.StatusCode < StatusCodes.Status500InternalServerError)
+            {
+                var parameter = BoundParameter().Match(badRequest.Message);
+                context.ProblemDetails.Title = "Bad request";
+                context.ProblemDetails.Detail = parameter.Success ? $"The value of {parameter.Groups["name"].Value} is not valid." : "The request could not be read.";
+                context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]>
+                {
+                    [parameter.Success ? parameter.Groups["name"].Value : "request"] = [parameter.Success ? $"Expected {Friendly(parameter.Groups["type"].Value)}." : "The request could not be read."],
+                };
+            }
             // Routing refuses a body type the endpoint does not declare (Accepts) with a bare 415: name the header and what it takes.
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && !context.ProblemDetails.Extensions.ContainsKey("errors"))
             {
@@ -105,4 +118,16 @@ public static class ApiConventions
         });
         return services;
     }
+
+    // The framework's binding failure: Failed to bind parameter "Nullable<int> page" from "abc".
+    [System.Text.RegularExpressions.GeneratedRegex("parameter \"(?<type>[^\"]+) (?<name>[^\" ]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex BoundParameter();
+
+    private static string Friendly(string type) => type switch
+    {
+        _ when type.Contains("int", StringComparison.OrdinalIgnoreCase) || type.Contains("long", StringComparison.OrdinalIgnoreCase) => "a whole number",
+        _ when type.Contains("bool", StringComparison.OrdinalIgnoreCase) => "true or false",
+        _ when type.Contains("Date", StringComparison.Ordinal) => "a date and time (ISO 8601)",
+        _ => "a value of the documented type",
+    };
 }

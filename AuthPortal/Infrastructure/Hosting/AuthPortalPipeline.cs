@@ -47,7 +47,14 @@ public static class AuthPortalPipeline
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWhen(IsApi, api =>
         {
-            api.UseExceptionHandler();
+            // A request the framework could not bind (a query value of the wrong type) is the client's mistake: its status
+            // (400), not 500. The problem detail names the parameter (ApiConventions).
+            api.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                StatusCodeSelector = exception => exception is BadHttpRequestException badRequest ? badRequest.StatusCode : StatusCodes.Status500InternalServerError,
+                // A client's mistake is not an error of the portal's: it is answered, not logged as an unhandled exception.
+                SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException { StatusCode: < StatusCodes.Status500InternalServerError },
+            });
             api.UseStatusCodePages();
         });
 
