@@ -33,6 +33,8 @@ install_packages || summary_failed
 cleanup_servers() {
   pkill -f -- "-D /tmp/ap-pg-" >/dev/null 2>&1 || true
   pkill -f -- "nginx.*/tmp/authportal-tests/" >/dev/null 2>&1 || true
+  # The full-disk test's tmpfs, should its process die before it unmounts it.
+  awk '$2 ~ "^/tmp/authportal-tests/full-disk" { print $2 }' /proc/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null || true
 }
 trap cleanup_servers EXIT
 

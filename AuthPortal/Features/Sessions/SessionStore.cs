@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.EntityFrameworkCore;
@@ -108,7 +109,15 @@ public sealed class SessionStore(
         if (now - session.LastSeenAt >= TouchInterval)
         {
             session.LastSeenAt = now;
-            await db.SaveChangesAsync(cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException ex) when (StorageFull.Is(ex))
+            {
+                // "Last seen" is a note, not a permission: with the disk full the session still works, and the note is
+                // written on a later request once there is room (the idle timeout counts from the last one written).
+            }
         }
         // A revocation that landed while this request read the row must not be undone by caching it as valid.
         if (cache.TryGetValue(RevokedKey(sessionId), out _))

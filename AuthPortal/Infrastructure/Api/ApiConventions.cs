@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.RateLimiting;
+using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
@@ -38,6 +39,12 @@ public static partial class ApiConventions
                 {
                     [parameter.Success ? parameter.Groups["name"].Value : "request"] = [parameter.Success ? $"Expected {Friendly(parameter.Groups["type"].Value)}." : "The request could not be read."],
                 };
+            }
+            if (StorageFull.Is(context.Exception))
+            {
+                context.ProblemDetails.Title = StorageFull.Title;
+                context.ProblemDetails.Detail = StorageFull.Detail;
+                ApiProblem.SetRetryAfter(context.HttpContext.Response, StorageFull.RetryAfter);
             }
             // Routing refuses a body type the endpoint does not declare (Accepts) with a bare 415: name the header and what it takes.
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && !context.ProblemDetails.Extensions.ContainsKey("errors"))
