@@ -95,6 +95,24 @@ public sealed class ApiConventionsTests(DefaultPortal factory) : IClassFixture<D
     }
 
     [Fact]
+    public async Task ANulCharacterIsRefusedAsTheFieldsErrorAndAPageFarPastTheEndIsEmptyOnBothProviders()
+    {
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync(DefaultPortal.AdminEmail)).AccessToken;
+
+        var nul = await client.SendWithTokenAsync(HttpMethod.Patch, "/api/me", token, new { displayName = "Before\u0000After" });
+        Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        Assert.True((await nul.JsonAsync()).GetProperty("errors").TryGetProperty("displayName", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/api/auth/reset-password", new { email = "a\u0000@example.com", token = "x", newPassword = "y" })).StatusCode);
+        // A NUL in a search reaches the database as a query value: still the client's mistake, never a 500.
+        Assert.True((int)(await client.GetWithTokenAsync("/api/service-accounts?search=%00", token)).StatusCode < 500);
+
+        var far = await client.GetWithTokenAsync("/api/service-accounts?page=2000000000&pageSize=200", token);
+        Assert.Equal(HttpStatusCode.OK, far.StatusCode);
+        Assert.Equal(0, (await far.JsonAsync()).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
     public async Task OnlyTheAnonymousAuthEndpointsGoWithoutABearerToken()
     {
         var document = await (await factory.CreatePortalClient().GetAsync("/openapi/v1.json")).JsonAsync();

@@ -40,6 +40,11 @@ public static partial class ApiConventions
                     [parameter.Success ? parameter.Groups["name"].Value : "request"] = [parameter.Success ? $"Expected {Friendly(parameter.Groups["type"].Value)}." : "The request could not be read."],
                 };
             }
+            if (UnstorableText.Is(context.Exception))
+            {
+                context.ProblemDetails.Title = "Bad request";
+                context.ProblemDetails.Detail = UnstorableText.Detail;
+            }
             if (StorageFull.Is(context.Exception))
             {
                 context.ProblemDetails.Title = StorageFull.Title;

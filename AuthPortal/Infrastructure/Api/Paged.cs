@@ -6,8 +6,11 @@ public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, in
     public const int MaxPageSize = 200;
     public const int DefaultPageSize = 25;
 
-    /// <summary>Page from 1, size between 1 and <see cref="MaxPageSize"/>.</summary>
-    public static (int Page, int PageSize) Clamp(int page, int pageSize) => (Math.Max(1, page), Math.Clamp(pageSize, 1, MaxPageSize));
+    /// <summary>The last page number answered: past it the row offset would not fit in an int (an empty page is answered).</summary>
+    public const int MaxPage = int.MaxValue / MaxPageSize;
+
+    /// <summary>Page from 1 to <see cref="MaxPage"/>, size between 1 and <see cref="MaxPageSize"/>.</summary>
+    public static (int Page, int PageSize) Clamp(int page, int pageSize) => (Math.Clamp(page, 1, MaxPage), Math.Clamp(pageSize, 1, MaxPageSize));
 }
 
 /// <summary>An unpaged list: <c>{items: [...]}</c>.</summary>

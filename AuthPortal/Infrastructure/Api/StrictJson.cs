@@ -17,7 +17,25 @@ public static class StrictJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.Converters.Add(new TextWithoutNul());
         return options;
+    }
+
+    /// <summary>
+    /// No text field may hold a NUL character: PostgreSQL cannot store one (and a C string ends at it), so it is refused as
+    /// the field's error here rather than met as a database error later, the same on both providers.
+    /// </summary>
+    private sealed class TextWithoutNul : JsonConverter<string>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.GetString();
+            return text is not null && text.Contains('\0', StringComparison.Ordinal)
+                ? throw new JsonException("A text value may not contain a NUL character.")
+                : text;
+        }
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 
     public static async Task<(T? Value, ValidationProblem? Problem)> ReadAsync<T>(HttpRequest request) where T : class

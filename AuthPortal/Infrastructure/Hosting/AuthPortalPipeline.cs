@@ -55,10 +55,12 @@ public static class AuthPortalPipeline
                 {
                     BadHttpRequestException badRequest => badRequest.StatusCode,
                     _ when StorageFull.Is(exception) => StatusCodes.Status503ServiceUnavailable,
+                    _ when UnstorableText.Is(exception) => StatusCodes.Status400BadRequest,
                     _ => StatusCodes.Status500InternalServerError,
                 },
                 // A client's mistake is not an error of the portal's: it is answered, not logged as an unhandled exception.
-                SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException { StatusCode: < StatusCodes.Status500InternalServerError },
+                SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException { StatusCode: < StatusCodes.Status500InternalServerError }
+                    || UnstorableText.Is(context.Exception),
             });
             api.UseStatusCodePages();
         });
