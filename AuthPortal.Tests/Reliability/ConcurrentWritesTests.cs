@@ -65,7 +65,7 @@ public sealed class ConcurrentWritesTests
         });
         Assert.Equal(new { Registrations = PerKind, Keys = PerKind, Roles = PerKind, Profiles = PerKind, Revoked = PerKind }, stored);
 
-        ReliabilityReport.Record("Concurrency", $"200 mixed writes at once: registrations, API keys, roles, profile edits, session revocations ({(TestDatabase.IsPostgres ? "PostgreSQL" : "SQLite")})",
+        ReliabilityReport.Record("Concurrency", $"200 mixed writes at once: registrations, API keys, roles, profile edits, session revocations ({TestDatabase.Name})",
             $"{answers.Count} requests", "no 5xx, no \"database is locked\"; stored rows equal the successful answers",
             $"{answers.Count(a => a.Response.IsSuccessStatusCode)} succeeded, 0 server errors; 40 of each kind stored");
     }

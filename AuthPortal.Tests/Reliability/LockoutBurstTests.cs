@@ -22,7 +22,7 @@ public sealed class LockoutBurstTests(DefaultPortal factory) : IClassFixture<Def
         Assert.Equal(Limit, checkedAndWrong);
         Assert.Equal(1, lockedOut);
         Assert.True(await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.LockoutEnd).SingleAsync()) > DateTimeOffset.UtcNow);
-        ReliabilityReport.Record("Concurrency", $"{Burst} parallel wrong passwords for one account: {door} ({(TestDatabase.IsPostgres ? "PostgreSQL" : "SQLite")})",
+        ReliabilityReport.Record("Concurrency", $"{Burst} parallel wrong passwords for one account: {door} ({TestDatabase.Name})",
             $"{Burst} requests", $"exactly {Limit} checked, then locked", $"{checkedAndWrong} checked, 1 lockout, {Burst - checkedAndWrong} refused as locked");
     }
 

@@ -21,13 +21,12 @@ public static class ReliabilityReport
         var cells = new[] { category, caseName, ran, expected, happened, DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) }
             .Select(c => c.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" "));
         var row = "| " + string.Join(" | ", cells) + " |";
-        var database = TestDatabase.IsPostgres ? "PostgreSQL" : "SQLite";
         lock (Writing)
         {
             var rows = ReadRows();
             rows[(category, caseName)] = row;
             Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-            File.WriteAllText(FilePath, Render(rows, database));
+            File.WriteAllText(FilePath, Render(rows, TestDatabase.Name));
         }
     }
 

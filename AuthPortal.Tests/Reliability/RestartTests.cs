@@ -33,7 +33,7 @@ public sealed class RestartTests
         Assert.Equal(HttpStatusCode.OK, (await fresh.GetWithApiKeyHeaderAsync("/api/me", apiKey)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await fresh.RefreshGrantAsync(tokens.RefreshToken)).StatusCode);
 
-        ReliabilityReport.Record("Restart", $"a restart of the portal ({(TestDatabase.IsPostgres ? "PostgreSQL" : "SQLite")})", "1 restart",
+        ReliabilityReport.Record("Restart", $"a restart of the portal ({TestDatabase.Name})", "1 restart",
             "a cookie, an access token, a refresh token and an API key issued before keep working", "all four accepted after the restart");
     }
 }

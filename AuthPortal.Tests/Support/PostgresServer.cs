@@ -13,6 +13,9 @@ public static class TestDatabase
 {
     public static bool IsPostgres { get; } =
         string.Equals(Environment.GetEnvironmentVariable("AUTHPORTAL_TEST_DATABASE"), "Postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The provider this pass runs on, as reports name it.</summary>
+    public static string Name => IsPostgres ? "PostgreSQL" : "SQLite";
 }
 
 /// <summary>

@@ -88,7 +88,7 @@ public sealed class DatabaseTests(DefaultPortal factory) : IClassFixture<Default
         Assert.All(await Task.WhenAll(writers), changed => Assert.Equal(1, changed));
         var last = await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.DisplayName).SingleAsync());
         Assert.StartsWith("Writer ", last);
-        Reliability.ReliabilityReport.Record("Concurrency", $"60 write transactions at once on one row ({(TestDatabase.IsPostgres ? "PostgreSQL" : "SQLite")})", "60 transactions",
+        Reliability.ReliabilityReport.Record("Concurrency", $"60 write transactions at once on one row ({TestDatabase.Name})", "60 transactions",
             "all commit; no database is locked", "all 60 committed");
     }
 }

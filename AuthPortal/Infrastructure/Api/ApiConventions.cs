@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Threading.RateLimiting;
-using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Options;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
@@ -10,7 +9,7 @@ using Microsoft.OpenApi;
 namespace AuthPortal.Infrastructure.Api;
 
 /// <summary>Problem details, rate limits and the OpenAPI document for /api.</summary>
-public static partial class ApiConventions
+public static class ApiConventions
 {
     public static IServiceCollection AddApiConventions(this IServiceCollection services)
     {
@@ -30,27 +29,7 @@ public static partial class ApiConventions
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
-            if (context.Exception is BadHttpRequestException badRequest && badRequest.StatusCode < StatusCodes.Status500InternalServerError)
-            {
-                var parameter = BoundParameter().Match(badRequest.Message);
-                context.ProblemDetails.Title = "Bad request";
-                context.ProblemDetails.Detail = parameter.Success ? $"The value of {parameter.Groups["name"].Value} is not valid." : "The request could not be read.";
-                context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]>
-                {
-                    [parameter.Success ? parameter.Groups["name"].Value : "request"] = [parameter.Success ? $"Expected {Friendly(parameter.Groups["type"].Value)}." : "The request could not be read."],
-                };
-            }
-            if (UnstorableText.Is(context.Exception))
-            {
-                context.ProblemDetails.Title = "Bad request";
-                context.ProblemDetails.Detail = UnstorableText.Detail;
-            }
-            if (StorageFull.Is(context.Exception))
-            {
-                context.ProblemDetails.Title = StorageFull.Title;
-                context.ProblemDetails.Detail = StorageFull.Detail;
-                ApiProblem.SetRetryAfter(context.HttpContext.Response, StorageFull.RetryAfter);
-            }
+            ApiExceptionAnswers.Describe(context);
             // Routing refuses a body type the endpoint does not declare (Accepts) with a bare 415: name the header and what it takes.
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && !context.ProblemDetails.Extensions.ContainsKey("errors"))
             {
@@ -130,16 +109,4 @@ public static partial class ApiConventions
         });
         return services;
     }
-
-    // The framework's binding failure: Failed to bind parameter "Nullable<int> page" from "abc".
-    [System.Text.RegularExpressions.GeneratedRegex("parameter \"(?<type>[^\"]+) (?<name>[^\" ]+)\"")]
-    private static partial System.Text.RegularExpressions.Regex BoundParameter();
-
-    private static string Friendly(string type) => type switch
-    {
-        _ when type.Contains("int", StringComparison.OrdinalIgnoreCase) || type.Contains("long", StringComparison.OrdinalIgnoreCase) => "a whole number",
-        _ when type.Contains("bool", StringComparison.OrdinalIgnoreCase) => "true or false",
-        _ when type.Contains("Date", StringComparison.Ordinal) => "a date and time (ISO 8601)",
-        _ => "a value of the documented type",
-    };
 }

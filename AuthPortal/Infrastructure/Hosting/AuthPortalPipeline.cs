@@ -47,21 +47,8 @@ public static class AuthPortalPipeline
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWhen(IsApi, api =>
         {
-            // A request the framework could not bind (a query value of the wrong type) is the client's mistake: its status
-            // (400), not 500. The problem detail names the parameter (ApiConventions). A full disk is 503: try again later.
-            api.UseExceptionHandler(new ExceptionHandlerOptions
-            {
-                StatusCodeSelector = exception => exception switch
-                {
-                    BadHttpRequestException badRequest => badRequest.StatusCode,
-                    _ when StorageFull.Is(exception) => StatusCodes.Status503ServiceUnavailable,
-                    _ when UnstorableText.Is(exception) => StatusCodes.Status400BadRequest,
-                    _ => StatusCodes.Status500InternalServerError,
-                },
-                // A client's mistake is not an error of the portal's: it is answered, not logged as an unhandled exception.
-                SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException { StatusCode: < StatusCodes.Status500InternalServerError }
-                    || UnstorableText.Is(context.Exception),
-            });
+            // Which status and words an exception gets (a client's mistake, a full disk, a fault): ApiExceptionAnswers.
+            api.UseExceptionHandler(ApiExceptionAnswers.HandlerOptions());
             api.UseStatusCodePages();
         });
 
