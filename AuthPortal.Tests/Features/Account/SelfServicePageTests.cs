@@ -122,7 +122,8 @@ public sealed class SelfServicePageTests : IClassFixture<DefaultPortal>, IAsyncL
         // Starting 2FA set-up with a stale sign-in sends the person to confirm their password first.
         page.Find("button[data-testid=enable-2fa]").Click();
         var navigation = _bunit.Services.GetRequiredService<NavigationManager>();
-        Assert.Contains("/Account/Reauthenticate?returnUrl=%2Fsecurity", navigation.Uri);
+        // The click's handler checks the sign-in time before it navigates: wait for the navigation, not the click.
+        page.WaitForAssertion(() => Assert.Contains("/Account/Reauthenticate?returnUrl=%2Fsecurity", navigation.Uri));
     }
 
     [Fact]
