@@ -163,6 +163,61 @@ public sealed class ApiKeyStore(
         return true;
     }
 
+    /// <summary>How many owners have keys in the cache right now (the tracking follows the cache, it does not outlive it).</summary>
+    internal int OwnersWithCachedKeys => _hashesByOwner.Count;
+
+    // Tracked before it is cached, so a ForgetOwner in between still evicts it. The entry's eviction (expired, removed)
+    // untracks it: without that, every key ever used would stay in _hashesByOwner for the life of the process.
+    private void Remember(string hash, CachedKey key)
+    {
+        Track(key.UserId, hash);
+        var entry = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(sessions.Value.RevalidationSeconds) };
+        entry.RegisterPostEvictionCallback(static (_, value, reason, state) =>
+        {
+            // Replaced: the same hash was cached again and is still tracked by the new entry.
+            if (reason != EvictionReason.Replaced && value is CachedKey evicted && state is (ApiKeyStore store, string evictedHash))
+            {
+                store.Untrack(evicted.UserId, evictedHash);
+            }
+        }, (this, hash));
+        cache.Set(CacheKey(hash), key, entry);
+    }
+
+    private void Track(string userId, string hash)
+    {
+        while (true)
+        {
+            var hashes = _hashesByOwner.GetOrAdd(userId, _ => new());
+            hashes.TryAdd(hash, 0);
+            // An Untrack may have dropped this owner's set as empty just before the add: then add to the new one.
+            if (_hashesByOwner.TryGetValue(userId, out var current) && ReferenceEquals(current, hashes))
+            {
+                return;
+            }
+        }
+    }
+
+    private void Untrack(string userId, string hash)
+    {
+        if (!_hashesByOwner.TryGetValue(userId, out var hashes))
+        {
+            return;
+        }
+        if (cache.TryGetValue(CacheKey(hash), out _))
+        {
+            return; // cached again since (this callback runs late, on the thread pool): still tracked by the new entry
+        }
+        hashes.TryRemove(hash, out _);
+        if (hashes.IsEmpty && _hashesByOwner.TryRemove(KeyValuePair.Create(userId, hashes)) && !hashes.IsEmpty)
+        {
+            // A Track added to the set between the emptiness check and the removal: keep what it added tracked.
+            foreach (var added in hashes.Keys)
+            {
+                Track(userId, added);
+            }
+        }
+    }
+
     /// <summary>The owner changed (roles, disabled, locked, deleted): their cached keys are checked afresh.</summary>
     public void ForgetOwner(string userId)
     {
@@ -207,8 +262,7 @@ public sealed class ApiKeyStore(
                 return null;
             }
             cached = new CachedKey(row.Id, row.UserId, row.Scopes, row.ExpiresAt, row.User.IsServiceAccount);
-            cache.Set(CacheKey(hash), cached, TimeSpan.FromSeconds(sessions.Value.RevalidationSeconds));
-            _hashesByOwner.GetOrAdd(row.UserId, _ => new()).TryAdd(hash, 0);
+            Remember(hash, cached);
         }
         // An expiry inside the cache window still stops the key on time.
         return cached.ExpiresAt is { } expires && expires <= now ? null : new ApiKeyIdentity(cached.KeyId, cached.UserId, TokenScope.Parse(cached.Scopes), cached.IsServiceAccount);

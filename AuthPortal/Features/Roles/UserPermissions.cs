@@ -18,8 +18,11 @@ public sealed class UserPermissions
     private readonly RoleGraph _graph;
     private readonly TimeSpan _cacheFor;
 
-    // Bumped by each Forget: a read that began before a change does not cache what it read after it.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _generations = new();
+    // Bumped by each Forget: a read that began before a change does not cache what it read after it. Striped by user id
+    // rather than one counter per user, so the guard holds a fixed amount of memory however many people ever sign in
+    // (two users sharing a stripe only means a read that overlaps the other's change is not cached).
+    private readonly long[] _generations = new long[GenerationStripes];
+    internal const int GenerationStripes = 256;
 
     public UserPermissions(IDbContextFactory<AppDbContext> dbFactory, IMemoryCache cache, RoleGraph graph, IOptions<SessionPolicyOptions> sessions, PermissionChanges changes)
     {
@@ -53,7 +56,7 @@ public sealed class UserPermissions
     /// <summary>Drops the cached roles after a change to the user's roles.</summary>
     public void Forget(string userId)
     {
-        _generations.AddOrUpdate(userId, 1, (_, generation) => generation + 1);
+        Interlocked.Increment(ref _generations[StripeOf(userId)]);
         _cache.Remove(CacheKey(userId));
     }
 
@@ -63,10 +66,11 @@ public sealed class UserPermissions
         {
             return cached;
         }
-        var generation = _generations.GetValueOrDefault(userId);
+        var stripe = StripeOf(userId);
+        var generation = Interlocked.Read(ref _generations[stripe]);
         await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
         IReadOnlyList<string> roleIds = await db.UserRoles.AsNoTracking().Where(ur => ur.UserId == userId).Select(ur => ur.RoleId).ToListAsync(cancellationToken);
-        if (_generations.GetValueOrDefault(userId) == generation)
+        if (Interlocked.Read(ref _generations[stripe]) == generation)
         {
             _cache.Set(CacheKey(userId), roleIds, _cacheFor);
         }
@@ -74,4 +78,6 @@ public sealed class UserPermissions
     }
 
     private static string CacheKey(string userId) => $"roles-of:{userId}";
+
+    private static int StripeOf(string userId) => (int)((uint)StringComparer.Ordinal.GetHashCode(userId) % GenerationStripes);
 }
