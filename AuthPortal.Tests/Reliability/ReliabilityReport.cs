@@ -23,21 +23,38 @@ public static class ReliabilityReport
         var row = "| " + string.Join(" | ", cells) + " |";
         lock (Writing)
         {
-            var rows = ReadRows();
-            rows[(category, caseName)] = row;
             Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-            File.WriteAllText(FilePath, Render(rows, TestDatabase.Name));
+            // The soak runs in its own test process beside the others: the file is read and rewritten under an exclusive
+            // open, so two processes recording at once each keep the other's row.
+            using var file = OpenExclusively();
+            var rows = ReadRows(new StreamReader(file, leaveOpen: true).ReadToEnd());
+            rows[(category, caseName)] = row;
+            file.SetLength(0);
+            using var writer = new StreamWriter(file);
+            writer.Write(Render(rows, TestDatabase.Name));
         }
     }
 
-    private static SortedDictionary<(string Category, string Case), string> ReadRows()
+    private static FileStream OpenExclusively()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(FilePath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50); // the other process holds it for the few milliseconds a rewrite takes
+            }
+        }
+    }
+
+    private static SortedDictionary<(string Category, string Case), string> ReadRows(string text)
     {
         var rows = new SortedDictionary<(string, string), string>();
-        if (!File.Exists(FilePath))
-        {
-            return rows;
-        }
-        foreach (var line in File.ReadAllLines(FilePath).SkipWhile(l => l != TableHeader).Skip(2).TakeWhile(l => l.StartsWith("| ", StringComparison.Ordinal)))
+        foreach (var line in text.ReplaceLineEndings("\n").Split('\n').SkipWhile(l => l != TableHeader).Skip(2).TakeWhile(l => l.StartsWith("| ", StringComparison.Ordinal)))
         {
             var cells = line.Split(" | ");
             rows[(cells[0].TrimStart('|', ' '), cells[1])] = line;

@@ -7,13 +7,17 @@ using Microsoft.IdentityModel.Tokens;
 namespace AuthPortal.Features.Tokens;
 
 /// <summary>
-/// Remembers an access token that passed validation until its <c>exp</c>, keyed by the token's hash, so a script calling
-/// the API with the same token pays for the ECDSA signature check once, not per request. Only what validated is kept
+/// Remembers an access token that passed validation, keyed by the token's hash, so a script calling the API with the same
+/// token pays for the ECDSA signature check once, not per request. An entry lasts while the token is in use (dropped after
+/// <see cref="IdleFor"/> without a request, and never past its <c>exp</c>): a client that fetches a new token for each
+/// call would otherwise hold a token's worth of memory per call for the whole token lifetime. Only what validated is kept
 /// (an invalid token is checked in full every time), each caller gets its own copy of the identity, and the session
 /// check (<c>OnTokenValidated</c>) still runs on every request, so a revoked session ends the token as before.
 /// </summary>
 public sealed class ValidatedTokenCache(IMemoryCache cache, TimeProvider time) : JsonWebTokenHandler
 {
+    public static readonly TimeSpan IdleFor = TimeSpan.FromMinutes(1);
+
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
         var key = CacheKey(token);
@@ -39,10 +43,14 @@ public sealed class ValidatedTokenCache(IMemoryCache cache, TimeProvider time) :
                 SecurityToken = result.SecurityToken,
                 TokenType = result.TokenType,
                 Issuer = result.Issuer,
-            }, new DateTimeOffset(validated.ValidTo, TimeSpan.Zero));
+            }, new MemoryCacheEntryOptions
+            {
+                AbsoluteExpiration = new DateTimeOffset(validated.ValidTo, TimeSpan.Zero),
+                SlidingExpiration = IdleFor,
+            });
         }
         return result;
     }
 
-    private static string CacheKey(string token) => "validated-jwt:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    internal static string CacheKey(string token) => "validated-jwt:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -1,0 +1,256 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Json;
+using AuthPortal.Data;
+using AuthPortal.Tests.E2E;
+using AuthPortal.Tests.ScaleOut;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace AuthPortal.Tests.Reliability;
+
+/// <summary>
+/// Ten minutes of mixed load on AuthPortal as its own process: password sign-ins by ever new people, refresh-token
+/// rotations, API calls with JWTs and an API key, searches of the user list, with 50 Blazor circuits open in Chromium the
+/// whole time. Resident memory and open handles are sampled every few seconds; after a warm-up their linear trend must
+/// be flat. Per-user state that is never freed shows up here as memory that grows with each new person signing in.
+/// </summary>
+/// <remarks>
+/// <c>./test.sh</c> runs this in its own test process beside the other passes (so the ten minutes do not add to the
+/// suite's length); AUTHPORTAL_SOAK_SECONDS shortens it for a developer's run.
+/// </remarks>
+[Trait("Category", "Soak")]
+public sealed class SoakTests(ITestOutputHelper output)
+{
+    private const int Circuits = 50;
+    private const int SeededPeople = 20_000;
+    private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(5);
+
+    private static TimeSpan Duration =>
+        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("AUTHPORTAL_SOAK_SECONDS"), CultureInfo.InvariantCulture, out var seconds) ? seconds : 600);
+
+    [SqliteFact]
+    public async Task MixedLoadWithFiftyOpenCircuitsKeepsMemoryAndHandlesFlat()
+    {
+        var directory = TestPaths.NewTempDirectory("soak");
+        var database = Path.Combine(directory, "authportal.db");
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:AuthPortal"] = $"Data Source={database}",
+            ["Bootstrap:AdminEmail"] = "admin@soak.test",
+            ["Bootstrap:AdminPassword"] = Accounts.Password,
+            ["Email:PickupDirectory"] = Path.Combine(directory, "mail"),
+            ["RateLimits:TokenPerMinute"] = "100000",
+            ["RateLimits:ApiPerMinute"] = "1000000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+
+        // A migrated database, then people inserted pre-hashed (no PBKDF2 run per person), so every sign-in below is by
+        // someone who has not signed in before.
+        using (var migrate = AppInstance.Start("migrate", PostgresServer.FreePort(), settings))
+        {
+            await migrate.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        }
+        await using (var db = new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={database}").Options))
+        {
+            await UserSeeder.SeedAsync(db, SeededPeople, DateTimeOffset.UtcNow);
+        }
+        SqliteConnection.ClearAllPools();
+        var people = new ConcurrentQueue<string>(Enumerable.Range(0, SeededPeople)
+            .Where(i => i % 10 != 0 && i % 500 != 0 && i % 1000 != 999 && i % 4 != 0).Select(UserSeeder.EmailOf));
+
+        using var app = AppInstance.Start("soak", PostgresServer.FreePort(), settings);
+        await app.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        using var http = new HttpClient { BaseAddress = new Uri(app.Url), Timeout = TimeSpan.FromSeconds(60) };
+        var admin = await http.GetTokensAsync("admin@soak.test");
+        var created = await http.SendWithTokenAsync(HttpMethod.Post, "/api/me/api-keys", admin.AccessToken, new { name = "soak", scopes = Array.Empty<string>(), expiresInDays = 1 });
+        var apiKey = (await created.JsonAsync()).GetProperty("key").GetString()!;
+        var beforeCircuits = app.Footprint();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = BrowserPortal.ChromiumPath, Headless = true, Args = BrowserPortal.ChromiumArgs,
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.Url });
+        context.SetDefaultTimeout(60_000);
+        context.SetDefaultNavigationTimeout(60_000);
+        var signIn = await context.NewPageAsync();
+        await new LoginPage(signIn).OpenAsync();
+        await new LoginPage(signIn).SignInAsync("admin@soak.test", Accounts.Password);
+        await new Shell(signIn).WaitUntilInteractiveAsync();
+        await signIn.CloseAsync();
+        var pages = new List<IPage>();
+        foreach (var batch in Enumerable.Range(0, Circuits).Chunk(5))
+        {
+            pages.AddRange(await Task.WhenAll(batch.Select(async _ =>
+            {
+                var page = await context.NewPageAsync();
+                await page.GotoAsync("/");
+                await new Shell(page).WaitUntilInteractiveAsync();
+                return page;
+            })));
+        }
+        var withCircuits = app.Footprint();
+
+        // The load: each stream keeps its own pace, so the mix is the same from the first minute to the last.
+        var failures = new ConcurrentQueue<string>();
+        var counts = new ConcurrentDictionary<string, int>();
+        var refreshTokens = new ConcurrentQueue<string>();
+        var accessTokens = new ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource(Duration);
+
+        async Task CheckAsync(string kind, Func<Task<HttpResponseMessage>> send, Func<HttpResponseMessage, Task>? then = null)
+        {
+            try
+            {
+                using var response = await send();
+                if (!response.IsSuccessStatusCode)
+                {
+                    failures.Enqueue($"{kind}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    return;
+                }
+                counts.AddOrUpdate(kind, 1, (_, n) => n + 1);
+                if (then is not null)
+                {
+                    await then(response);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                failures.Enqueue($"{kind}: {e.GetType().Name} {e.Message}");
+            }
+        }
+
+        async Task KeepTokensAsync(HttpResponseMessage response)
+        {
+            var tokens = await response.TokensAsync();
+            refreshTokens.Enqueue(tokens.RefreshToken);
+            accessTokens.Enqueue(tokens.AccessToken);
+            while (accessTokens.Count > 100 && accessTokens.TryDequeue(out _))
+            {
+                // only recent tokens are used
+            }
+        }
+
+        var streams = new List<Task>
+        {
+            Paced(2, stop.Token, () => people.TryDequeue(out var person)
+                ? CheckAsync("password sign-in", () => http.PasswordGrantAsync(person, UserSeeder.Password), KeepTokensAsync)
+                : Task.CompletedTask),
+        };
+        streams.AddRange(Enumerable.Range(0, 2).Select(_ => Paced(5, stop.Token, () => refreshTokens.TryDequeue(out var refresh)
+            ? CheckAsync("refresh", () => http.RefreshGrantAsync(refresh), KeepTokensAsync)
+            : Task.CompletedTask)));
+        streams.AddRange(Enumerable.Range(0, 2).Select(_ => Paced(10, stop.Token, () => accessTokens.TryPeek(out var token)
+            ? CheckAsync("GET /api/me (JWT)", () => http.GetWithTokenAsync("/api/me", token))
+            : Task.CompletedTask)));
+        streams.Add(Paced(10, stop.Token, () => CheckAsync("GET /api/me (API key)", () => http.GetWithApiKeyHeaderAsync("/api/me", apiKey))));
+        var listPage = 0;
+        streams.Add(Paced(5, stop.Token, () =>
+        {
+            var page = Interlocked.Increment(ref listPage) % 50 + 1;
+            return CheckAsync("GET /api/users (search)", () => http.GetWithTokenAsync($"/api/users?search=user01&page={page}&pageSize=20", admin.AccessToken));
+        }));
+
+        var samples = new List<(double Minutes, double Megabytes, int Handles, int Threads)>();
+        var started = DateTime.UtcNow;
+        while (!stop.IsCancellationRequested)
+        {
+            var (megabytes, handles, threads) = app.Footprint();
+            samples.Add(((DateTime.UtcNow - started).TotalMinutes, megabytes, handles, threads));
+            try
+            {
+                await Task.Delay(SampleEvery, stop.Token); // the sampling interval of a monitor, not a wait for an outcome
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await Task.WhenAll(streams);
+
+        // Every circuit is still live: its user menu opens (a round trip through the circuit, not just the page).
+        var liveCircuits = 0;
+        foreach (var page in pages)
+        {
+            await page.ClickAsync("[data-testid=user-menu-button]");
+            await page.Locator("[data-testid=sign-out]").WaitForAsync();
+            await page.Keyboard.PressAsync("Escape");
+            liveCircuits++;
+        }
+
+        // The trend after a warm-up (JIT, pools and caches filling): a quarter of the run, as the first samples rise by design.
+        var measured = samples.Where(s => s.Minutes >= Duration.TotalMinutes / 4).ToList();
+        var window = measured[^1].Minutes - measured[0].Minutes;
+        var memorySlope = Slope(measured.Select(s => (s.Minutes, s.Megabytes)).ToList());
+        var handleSlope = Slope(measured.Select(s => (s.Minutes, (double)s.Handles)).ToList());
+        var threadSlope = Slope(measured.Select(s => (s.Minutes, (double)s.Threads)).ToList());
+        var meanMemory = measured.Average(s => s.Megabytes);
+        var signedIn = counts.GetValueOrDefault("password sign-in");
+        var requests = counts.Values.Sum();
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"{requests:N0} requests in {Duration.TotalMinutes:0.#} min ({string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value:N0}"))}); " +
+            $"{signedIn:N0} distinct people signed in; {liveCircuits} of {Circuits} circuits live at the end; " +
+            $"RSS {measured.Min(s => s.Megabytes):0}–{measured.Max(s => s.Megabytes):0} MB, slope {memorySlope:+0.00;-0.00} MB/min; " +
+            $"handles {measured.Min(s => s.Handles)}–{measured.Max(s => s.Handles)}, slope {handleSlope:+0.00;-0.00}/min; " +
+            $"threads slope {threadSlope:+0.00;-0.00}/min; {Circuits} circuits added {withCircuits.ResidentMegabytes - beforeCircuits.ResidentMegabytes:0} MB RSS");
+        output.WriteLine(summary);
+        foreach (var sample in samples)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{sample.Minutes:0.00} min  {sample.Megabytes:0.0} MB  {sample.Handles} handles  {sample.Threads} threads"));
+        }
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} failed requests, first: {string.Join("\n", failures.Take(5))}");
+        Assert.True(signedIn >= Duration.TotalSeconds, $"only {signedIn} sign-ins ran: {summary}"); // about 2 a second were paced
+        // Flat: what the trend would add over the measured window is small against the process's size (GC noise is a
+        // few MB either way), and handles do not pile up (a leaked socket or file per request would add thousands).
+        Assert.True(memorySlope * window <= meanMemory * 0.10, $"memory grows: {summary}");
+        Assert.True(handleSlope * window <= 20, $"handles grow: {summary}");
+
+        ReliabilityReport.Record("Soak", $"{Duration.TotalMinutes:0.#} minutes of mixed load (sign-ins by new people, refreshes, API calls with a JWT and an API key, user searches) with {Circuits} open circuits",
+            $"{requests:N0} requests, {signedIn:N0} distinct people signed in, {samples.Count} samples of RSS and handles",
+            "no failed request; after a warm-up, resident memory and open handles flat (linear trend); every circuit still live",
+            summary);
+    }
+
+    /// <summary>Runs <paramref name="step"/> <paramref name="perSecond"/> times a second until stopped; a slow step is not made up with a burst.</summary>
+    private static Task Paced(int perSecond, CancellationToken stop, Func<Task> step) => Task.Run(async () =>
+    {
+        var interval = TimeSpan.FromSeconds(1.0 / perSecond);
+        var next = DateTime.UtcNow;
+        while (!stop.IsCancellationRequested)
+        {
+            await step();
+            next += interval;
+            var wait = next - DateTime.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            else
+            {
+                next = DateTime.UtcNow;
+            }
+        }
+    });
+
+    /// <summary>The least-squares slope of y over x.</summary>
+    private static double Slope(IReadOnlyList<(double X, double Y)> points)
+    {
+        var meanX = points.Average(p => p.X);
+        var meanY = points.Average(p => p.Y);
+        var covariance = points.Sum(p => (p.X - meanX) * (p.Y - meanY));
+        var variance = points.Sum(p => (p.X - meanX) * (p.X - meanX));
+        return variance == 0 ? 0 : covariance / variance;
+    }
+}
