@@ -19,6 +19,7 @@ public sealed class AppInstance : IDisposable
     public string Name { get; }
     public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}";
+    public int ProcessId => _process.Id;
     public ConcurrentQueue<string> Output { get; } = new();
 
     public static AppInstance Start(string name, int port, IReadOnlyDictionary<string, string> settings)
