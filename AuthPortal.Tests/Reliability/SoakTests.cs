@@ -226,8 +226,8 @@ public sealed class SoakTests(ITestOutputHelper output)
         Assert.True(memorySlope * window <= meanMemory * 0.10, $"resident memory grows: {summary}");
         Assert.True(handleSlope * window <= 20, $"handles grow: {summary}");
 
-        ReliabilityReport.Record("Soak", $"{Duration.TotalMinutes:0.#} minutes of mixed load (sign-ins by new people, refreshes, API calls with a JWT and an API key, user searches) with {Circuits} open circuits",
-            $"{requests:N0} requests, {signedIn:N0} distinct people signed in, {samples.Count} samples of heap, RSS and handles",
+        ReliabilityReport.Record("Soak", $"mixed load (sign-ins by new people, refreshes, API calls with a JWT and an API key, user searches) with {Circuits} open circuits",
+            $"{Duration.TotalMinutes:0.#} minutes: {requests:N0} requests, {signedIn:N0} distinct people signed in, {samples.Count} samples of heap, RSS and handles",
             "no failed request; after a warm-up, managed heap (after a full GC), resident memory and open handles flat (linear trend under 10% of their size over the window); every circuit still live",
             summary);
     }
