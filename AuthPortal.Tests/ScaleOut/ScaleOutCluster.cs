@@ -78,13 +78,7 @@ public sealed class AppInstance : IDisposable
     }
 
     /// <summary>Resident memory (VmRSS), open file descriptors and threads, as Linux reports them for the process now.</summary>
-    public (double ResidentMegabytes, int OpenHandles, int Threads) Footprint()
-    {
-        var status = File.ReadAllLines($"/proc/{_process.Id}/status");
-        long Field(string name) =>
-            long.Parse(status.First(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        return (Field("VmRSS") / 1024.0, Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length, (int)Field("Threads"));
-    }
+    public (double ResidentMegabytes, int OpenHandles, int Threads) Footprint() => ProcessFootprint.Read(_process.Id);
 
     /// <summary>SIGKILL: the process ends at once, with no shutdown code run (a power cut, the OOM killer).</summary>
     public void KillHard()

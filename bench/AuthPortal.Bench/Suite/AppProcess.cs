@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AuthPortal.Tests.Support;
 
 namespace AuthPortal.Bench.Suite;
 
@@ -85,11 +86,7 @@ internal sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>Resident memory (VmRSS) in MB, from /proc.</summary>
-    public double ResidentMegabytes()
-    {
-        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
-    }
+    public double ResidentMegabytes() => ProcessFootprint.Read(_process.Id).ResidentMegabytes;
 
     private static int FreePort()
     {
