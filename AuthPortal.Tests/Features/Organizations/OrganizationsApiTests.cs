@@ -221,4 +221,21 @@ public sealed class OrganizationsApiTests(ClockPortal factory) : IClassFixture<C
         Assert.True(await factory.WithDbAsync(db => db.Organizations.AnyAsync(o => o.Id == orgId && o.DeletedAt != null)));
         Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.OrgDeleted && e.OrganizationId == orgId)));
     }
+
+    [Fact]
+    public async Task ARoleThatAcceptedInvitationsNamedCanBeDeletedOnceNobodyHoldsIt()
+    {
+        var (owner, ownerToken, _) = await PersonAsync("history-owner@example.com");
+        var orgId = await CreateOrgAsync(owner, ownerToken, "Role History");
+        var roleId = (await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Post, $"/api/orgs/{orgId}/roles", ownerToken, new { name = "Temporary", permissions = new[] { "org.read" } }),
+            HttpStatusCode.Created)).GetProperty("id").GetString();
+        await JoinAsync(owner, ownerToken, orgId, "history-member@example.com", "Temporary");
+        var (_, _, memberId) = await PersonAsync("history-member@example.com");
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}/roles/{roleId}", ownerToken), HttpStatusCode.Conflict);
+
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{memberId}", ownerToken, new { role = "Member" }), HttpStatusCode.NoContent);
+
+        // The accepted invitation still named the role: that used to fail the deletion with a 500.
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}/roles/{roleId}", ownerToken), HttpStatusCode.NoContent);
+    }
 }

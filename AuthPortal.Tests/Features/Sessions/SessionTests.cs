@@ -184,6 +184,61 @@ public sealed class SessionTests : IClassFixture<SessionTests.Fixture>
         await Sessions.DeleteEndedAsync(SessionCleanup.KeepEndedFor);
         Assert.Empty(await SessionsOfAsync(user.Id));
     }
+
+    [Fact]
+    public async Task SessionsNobodyPresentsAgainAreEndedAndAuditedAsExpiredByTheCleanup()
+    {
+        var (idle, _) = await SignedInAsync("abandoned-browser@example.com");
+        await _factory.CreatePortalClient().GetTokensAsync("abandoned-browser@example.com");
+        var (old, oldClient) = await SignedInAsync("past-absolute@example.com");
+        var pastAbsolute = (await SessionsOfAsync(old.Id)).Single().Id;
+
+        // One session past its absolute end while still in use (written before the clock moves); the first user's two past the idle timeout.
+        var start = _factory.Clock!.GetUtcNow();
+        await _factory.WithDbAsync(db => db.UserSessions.Where(s => s.Id == pastAbsolute)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, start.AddMinutes(60)).SetProperty(x => x.ExpiresAt, start.AddMinutes(30))));
+        _factory.Clock.Advance(TimeSpan.FromMinutes(61));
+        Assert.Empty((await Sessions.SearchLiveAsync("abandoned-browser@example.com", 1, 50)).Items);
+
+        // The hourly cleanup may get there first on this move of the clock; either way each ends once, as expired.
+        await Sessions.ExpireDueAsync();
+
+        var ended = await SessionsOfAsync(idle.Id);
+        Assert.Equal(2, ended.Count);
+        Assert.All(ended, s => Assert.Equal(RevocationReasons.IdleTimeout, s.RevokedReason));
+        Assert.Equal(RevocationReasons.AbsoluteTimeout, (await SessionsOfAsync(old.Id)).Single().RevokedReason);
+        foreach (var session in ended.Select(s => s.Id).Append(pastAbsolute))
+        {
+            var events = await _factory.WithDbAsync(db => db.AuditEvents.Where(e => e.TargetId == session).Select(e => e.Action).ToListAsync());
+            Assert.Equal(1, events.Count(a => a == AuditActions.SessionExpired));
+            Assert.DoesNotContain(AuditActions.SessionRevoked, events);
+        }
+        Assert.Equal(0, await Sessions.ExpireDueAsync());
+        Assert.Equal(0, await Sessions.RevokeAllAsync(old.Id, new Revocation(RevocationReasons.RevokedByAdmin, null)));
+        Assert.Equal(HttpStatusCode.Redirect, (await oldClient.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheAdministratorsListShowsLiveSessionsOfEveryoneAndSearchesByEmailOrAddress()
+    {
+        var (user, _) = await SignedInAsync("Listed.Person@example.com");
+        var api = _factory.CreatePortalClient();
+        api.DefaultRequestHeaders.Add("X-Test-Client-Ip", "203.0.113.77");
+        await api.GetTokensAsync("listed.person@example.com");
+
+        var byEmail = await Sessions.SearchLiveAsync("LISTED.person", 1, 50);
+        Assert.Equal(2, byEmail.Total);
+        Assert.All(byEmail.Items, r => Assert.Equal(user.Id, r.UserId));
+        Assert.Contains(byEmail.Items, r => r.Kind == SessionKind.Api && r.IpAddress == "203.0.113.77");
+        var byAddress = await Sessions.SearchLiveAsync("203.0.113.", 1, 50);
+        Assert.Single(byAddress.Items, r => r.UserId == user.Id);
+        Assert.Empty((await Sessions.SearchLiveAsync("nobody-has-this@example.com", 1, 50)).Items);
+
+        var revoked = byEmail.Items.First(r => r.Kind == SessionKind.Api);
+        Assert.True(await Sessions.RevokeAsync(user.Id, revoked.Id, new Revocation(RevocationReasons.RevokedByAdmin, null)));
+        Assert.Single((await Sessions.SearchLiveAsync("listed.person@", 1, 50)).Items);
+    }
+
 }
 
 public sealed class MultiInstanceSessionTests
@@ -210,4 +265,5 @@ public sealed class MultiInstanceSessionTests
 
         Assert.Equal(HttpStatusCode.Redirect, (await onSecond.GetAsync("/")).StatusCode);
     }
+
 }

@@ -20,6 +20,19 @@ public static class TimeZones
         return $"{local.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {Abbreviation(zone, local)}";
     }
 
+    /// <summary>The instant a calendar day starts in <paramref name="timeZone"/> (a date picked by a viewer means their day, not UTC's).</summary>
+    public static DateTimeOffset StartOfDay(DateTime date, string? timeZone)
+    {
+        var zone = IsKnown(timeZone) && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone!, out var found) ? found : TimeZoneInfo.Utc;
+        var midnight = DateTime.SpecifyKind(date.Date, DateTimeKind.Unspecified);
+        // A midnight skipped by a daylight-saving jump starts the day an hour later.
+        while (zone.IsInvalidTime(midnight))
+        {
+            midnight = midnight.AddHours(1);
+        }
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(midnight, zone), TimeSpan.Zero);
+    }
+
     private static string Abbreviation(TimeZoneInfo zone, DateTimeOffset local) =>
         zone == TimeZoneInfo.Utc ? "UTC" : $"UTC{(local.Offset < TimeSpan.Zero ? "-" : "+")}{local.Offset:hh\\:mm}";
 }

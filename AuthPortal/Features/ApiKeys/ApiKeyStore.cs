@@ -5,6 +5,7 @@ using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
 using AuthPortal.Features.SignIn;
 using AuthPortal.Features.Tokens;
+using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
@@ -16,6 +17,10 @@ namespace AuthPortal.Features.ApiKeys;
 
 public sealed record ApiKeyView(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, string? LastUsedIp, long RequestsLast30Days);
+
+/// <summary>A live key of any account, as the administrators' list shows it (never the secret or its hash).</summary>
+public sealed record AdminApiKeyRow(string Id, string OwnerId, string Owner, bool OwnerIsServiceAccount, string Name, string Prefix, string Scopes,
+    DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, string? LastUsedIp);
 
 /// <summary>The one answer that carries the key itself.</summary>
 public sealed record CreatedApiKey(string Id, string Name, string Key, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
@@ -67,6 +72,41 @@ public sealed class ApiKeyStore(
         var requests = await db.ApiKeyDailyUses.AsNoTracking().Where(u => ids.Contains(u.ApiKeyId) && u.Day >= since)
             .GroupBy(u => u.ApiKeyId).Select(g => new { g.Key, Requests = g.Sum(u => u.Requests) }).ToDictionaryAsync(g => g.Key, g => g.Requests, cancellationToken);
         return keys.Select(k => ToView(k, requests.GetValueOrDefault(k.Id))).ToList();
+    }
+
+    /// <summary>The administrators' list counts at most this many matches.</summary>
+    public const int CountLimit = 10_000;
+
+    /// <summary>
+    /// Every live key of every account (people's and service accounts'), soonest to expire first, for the administrators'
+    /// list: <paramref name="search"/> matches the owner's email, the key's name or its prefix; <paramref name="expiringWithinDays"/>
+    /// keeps the keys that end within that many days. No secret or hash leaves this method.
+    /// </summary>
+    public async Task<Paged<AdminApiKeyRow>> SearchLiveAsync(string? search, int? expiringWithinDays, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        (page, pageSize) = Paged<AdminApiKeyRow>.Clamp(page, pageSize);
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now));
+        if (expiringWithinDays is { } days)
+        {
+            var until = now.AddDays(days);
+            query = query.Where(k => k.ExpiresAt != null && k.ExpiresAt <= until);
+        }
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var term = search.Trim();
+            var upper = term.ToUpperInvariant();
+            query = query.Where(k => k.User!.NormalizedEmail!.Contains(upper) || k.User.DisplayName.Contains(term) || k.Name.Contains(term) || k.Prefix.StartsWith(term));
+        }
+        var total = await query.Take(CountLimit + 1).CountAsync(cancellationToken);
+        // Keys that never expire sort last.
+        var rows = await query.OrderBy(k => k.ExpiresAt == null).ThenBy(k => k.ExpiresAt).ThenByDescending(k => k.CreatedAt)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(k => new AdminApiKeyRow(k.Id, k.UserId, k.User!.Email ?? k.User.DisplayName, k.User.IsServiceAccount, k.Name, k.Prefix, k.Scopes,
+                k.CreatedAt, k.ExpiresAt, k.LastUsedAt, k.LastUsedIp))
+            .ToListAsync(cancellationToken);
+        return new Paged<AdminApiKeyRow>(rows, page, pageSize, total);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
 
 namespace AuthPortal.Features.AuditTrail;
 
@@ -19,19 +20,61 @@ public static class AuditApi
         return api;
     }
 
-    /// <summary>The query parameters every audit list takes.</summary>
-    public static AuditFilter FilterOf(HttpRequest request, string? organizationId = null)
+    /// <summary>
+    /// The query parameters every audit list and export takes. A value that cannot be read (a date that is no date, an
+    /// outcome that is not true or false) is an error naming the parameter, never silently ignored: ignoring it would
+    /// widen the view, and an export of "everything" is not what was asked for.
+    /// </summary>
+    public static (AuditFilter Filter, ValidationProblem? Problem) ParseFilter(HttpRequest request, string? organizationId = null)
     {
         var query = request.Query;
-        return new AuditFilter(query["action"], query["actor"], query["targetType"], query["targetId"], organizationId ?? query["organizationId"],
-            bool.TryParse(query["succeeded"], out var succeeded) ? succeeded : null,
-            DateTimeOffset.TryParse(query["from"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var from) ? from : null,
-            DateTimeOffset.TryParse(query["to"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var to) ? to : null,
-            query["ip"]);
+        var errors = new List<(string Field, string Message)>();
+        bool? succeeded = null;
+        if (!StringValues.IsNullOrEmpty(query["succeeded"]))
+        {
+            if (bool.TryParse(query["succeeded"], out var parsed))
+            {
+                succeeded = parsed;
+            }
+            else
+            {
+                errors.Add(("succeeded", "true or false."));
+            }
+        }
+        var from = Instant(query, "from", errors);
+        var to = Instant(query, "to", errors);
+        if (from is not null && to is not null && to < from)
+        {
+            errors.Add(("to", "Must not be before from."));
+        }
+        var filter = new AuditFilter(query["action"], query["actor"], query["targetType"], query["targetId"], organizationId ?? query["organizationId"],
+            succeeded, from, to, query["ip"]);
+        return (filter, errors.Count == 0 ? null : ApiProblem.Validation(errors));
     }
 
-    private static async Task<Ok<Paged<AuditItem>>> ListAsync(HttpContext context, AuditSearch search, int? page, int? pageSize) =>
-        TypedResults.Ok(await search.SearchAsync(FilterOf(context.Request), page ?? 1, pageSize ?? Paged<AuditItem>.DefaultPageSize, context.RequestAborted));
+    private static DateTimeOffset? Instant(IQueryCollection query, string name, List<(string Field, string Message)> errors)
+    {
+        if (StringValues.IsNullOrEmpty(query[name]))
+        {
+            return null;
+        }
+        if (DateTimeOffset.TryParse(query[name], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
+        {
+            return value;
+        }
+        errors.Add((name, "An ISO 8601 date or date and time, such as 2026-11-01 or 2026-11-01T08:00:00Z."));
+        return null;
+    }
+
+    private static async Task<Results<Ok<Paged<AuditItem>>, ValidationProblem>> ListAsync(HttpContext context, AuditSearch search, int? page, int? pageSize)
+    {
+        var (filter, problem) = ParseFilter(context.Request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        return TypedResults.Ok(await search.SearchAsync(filter, page ?? 1, pageSize ?? Paged<AuditItem>.DefaultPageSize, context.RequestAborted));
+    }
 
     private static async Task<Results<EmptyHttpResult, ValidationProblem>> ExportAsync(HttpContext context, AuditSearch search, string? format)
     {
@@ -39,7 +82,18 @@ public static class AuditApi
         {
             return ApiProblem.Validation("format", "Only csv.");
         }
-        await WriteCsvAsync(context, search, FilterOf(context.Request));
+        return await ExportCsvAsync(context, search);
+    }
+
+    /// <summary>Checks the filters, then streams the CSV (the API, the admin page's and the organization tab's exports).</summary>
+    public static async Task<Results<EmptyHttpResult, ValidationProblem>> ExportCsvAsync(HttpContext context, AuditSearch search, string? organizationId = null)
+    {
+        var (filter, problem) = ParseFilter(context.Request, organizationId);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        await WriteCsvAsync(context, search, filter);
         return TypedResults.Empty;
     }
 
@@ -47,7 +101,7 @@ public static class AuditApi
         TypedResults.Ok(await log.VerifyAsync(cancellationToken));
 
     /// <summary>Written row by row as the database reads them (one million events never sit in memory).</summary>
-    public static async Task WriteCsvAsync(HttpContext context, AuditSearch search, AuditFilter filter)
+    private static async Task WriteCsvAsync(HttpContext context, AuditSearch search, AuditFilter filter)
     {
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = "attachment; filename=\"audit.csv\"";
@@ -69,7 +123,7 @@ public static class AuditExport
 
     public static IEndpointRouteBuilder MapAuditExport(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, (HttpContext context, AuditSearch search) => AuditApi.WriteCsvAsync(context, search, AuditApi.FilterOf(context.Request)))
+        app.MapGet(Path, (HttpContext context, AuditSearch search) => AuditApi.ExportCsvAsync(context, search))
             .RequireAuthorization(Permissions.AuditRead).ExcludeFromDescription();
         return app;
     }

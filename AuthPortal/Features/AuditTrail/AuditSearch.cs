@@ -9,7 +9,7 @@ namespace AuthPortal.Features.AuditTrail;
 
 /// <summary>One event as lists, exports and the API show it (DESIGN.md's item fields); details as a JSON object.</summary>
 public sealed record AuditItem(long Id, DateTimeOffset OccurredAt, string Action, string? ActorUserId, string ActorKind, string? TargetType,
-    string? TargetId, string? OrganizationId, string? IpAddress, bool Succeeded, JsonElement? Details);
+    string? TargetId, string? OrganizationId, string? IpAddress, bool Succeeded, JsonElement? Details, string? UserAgent = null);
 
 /// <summary>Filters over the audit log; null means any. <see cref="Action"/> ending in a dot matches every action under it.</summary>
 public sealed record AuditFilter(string? Action = null, string? ActorUserId = null, string? TargetType = null, string? TargetId = null,
@@ -41,6 +41,19 @@ public sealed class AuditSearch(IDbContextFactory<AppDbContext> dbFactory)
         {
             yield return ToItem(e);
         }
+    }
+
+    /// <summary>Email (or, for a service account, name) of each account among <paramref name="userIds"/> that still exists, for lists to show people rather than ids.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> AccountNamesAsync(IEnumerable<string?> userIds, CancellationToken cancellationToken = default)
+    {
+        var ids = userIds.OfType<string>().Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return new Dictionary<string, string>();
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
+            .Select(u => new { u.Id, Name = u.Email ?? u.DisplayName }).ToDictionaryAsync(u => u.Id, u => u.Name, cancellationToken);
     }
 
     private static IQueryable<AuditEvent> Filtered(AppDbContext db, AuditFilter filter)
@@ -87,5 +100,5 @@ public sealed class AuditSearch(IDbContextFactory<AppDbContext> dbFactory)
     }
 
     private static AuditItem ToItem(AuditEvent e) => new(e.Id, e.OccurredAt, e.Action, e.ActorUserId, e.ActorKind.ToString(), e.TargetType, e.TargetId,
-        e.OrganizationId, e.IpAddress, e.Succeeded, e.Details is null ? null : JsonDocument.Parse(e.Details).RootElement.Clone());
+        e.OrganizationId, e.IpAddress, e.Succeeded, e.Details is null ? null : JsonDocument.Parse(e.Details).RootElement.Clone(), e.UserAgent);
 }

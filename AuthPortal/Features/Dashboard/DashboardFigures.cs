@@ -1,6 +1,7 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.AuditTrail;
+using AuthPortal.Features.Sessions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -21,7 +22,7 @@ public sealed record MyFigures(int Organizations, int ActiveSessions, int KeysEx
 /// The dashboard's numbers. Each is one indexed aggregate query; the administrators' set is cached for a minute, so a
 /// busy dashboard costs the database one round of queries a minute, whatever the number of users and events.
 /// </summary>
-public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, AuditSearch audit, IMemoryCache cache, TimeProvider time)
+public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, AuditSearch audit, SessionStore sessions, IMemoryCache cache, TimeProvider time)
 {
     public const int ChartDays = 30;
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
@@ -41,7 +42,7 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.LastSignInAt, u.TwoFactorEnabled }).SingleAsync(cancellationToken);
         return new MyFigures(
             await db.OrgMembers.CountAsync(m => m.UserId == userId && db.Organizations.Any(o => o.Id == m.OrganizationId && o.DeletedAt == null), cancellationToken),
-            await db.UserSessions.CountAsync(s => s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now, cancellationToken),
+            await sessions.CountLiveAsync(db, userId, cancellationToken),
             await db.ApiKeys.CountAsync(k => k.UserId == userId && k.RevokedAt == null && k.ExpiresAt > now && k.ExpiresAt <= soon, cancellationToken),
             user.LastSignInAt, user.TwoFactorEnabled);
     }
@@ -72,7 +73,7 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
         return new AdminFigures(
             await people.CountAsync(cancellationToken),
             await people.CountAsync(u => u.CreatedAt >= now.AddDays(-7), cancellationToken),
-            await db.UserSessions.CountAsync(s => s.RevokedAt == null && s.ExpiresAt > now, cancellationToken),
+            await sessions.CountLiveAsync(db, cancellationToken: cancellationToken),
             await people.CountAsync(u => u.LockoutEnd != null && u.LockoutEnd > now, cancellationToken),
             await people.CountAsync(u => !u.TwoFactorEnabled, cancellationToken),
             await db.ApiKeys.CountAsync(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), cancellationToken),

@@ -26,8 +26,6 @@ public sealed record OrgRoleView(string Id, string Name, IReadOnlyList<string> P
 
 public sealed record InvitationView(string Id, string Email, string Role, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
 
-public sealed record OrgAuditEntry(DateTimeOffset OccurredAt, string Action, string? ActorEmail, string? TargetType, string? TargetId);
-
 public sealed record NewOrganization(string Name, string? Slug);
 
 public sealed record OrganizationChange(string? Name, string? Slug);
@@ -392,11 +390,15 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         {
             return new OrgResult<bool>(OrgOutcome.NotFound);
         }
+        var now = time.GetUtcNow();
         if (await db.OrgMembers.AnyAsync(m => m.OrgRoleId == roleId, cancellationToken)
-            || await db.Invitations.AnyAsync(i => i.OrgRoleId == roleId && i.AcceptedAt == null && i.CancelledAt == null, cancellationToken))
+            || await db.Invitations.AnyAsync(i => i.OrgRoleId == roleId && i.AcceptedAt == null && i.CancelledAt == null && i.ExpiresAt > now, cancellationToken))
         {
             return OrgResult<bool>.Refused(OrgOutcome.Conflict, "Members or pending invitations still have this role: give them another one first.");
         }
+        // Accepted, cancelled and expired invitations still name the role; they are history (the audit log keeps it), so
+        // they go with it instead of blocking the deletion.
+        await db.Invitations.Where(i => i.OrgRoleId == roleId).ExecuteDeleteAsync(cancellationToken);
         db.OrgRoles.Remove(role);
         audit.Append(db, new AuditRecord(AuditActions.OrgRoleDeleted)
         {
@@ -566,22 +568,6 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         await transaction.CommitAsync(cancellationToken);
         MembersChanged?.Invoke(organization.Id);
         return OrgResult<MyOrg>.Ok(new MyOrg(organization.Id, organization.Slug, organization.Name, roleName));
-    }
-
-    /// <summary>The organization's latest events, newest first (the Audit tab; the audit issue adds search and export).</summary>
-    public async Task<OrgResult<IReadOnlyList<OrgAuditEntry>>> RecentEventsAsync(OrgContext org, int count, CancellationToken cancellationToken = default)
-    {
-        if (!org.Can(Permissions.OrgAuditRead))
-        {
-            return OrgResult<IReadOnlyList<OrgAuditEntry>>.Refused(OrgOutcome.Forbidden, "Reading the organization's audit log needs org.audit.read.");
-        }
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        IReadOnlyList<OrgAuditEntry> entries = await (from e in db.AuditEvents.AsNoTracking()
-                                                      where e.OrganizationId == org.Organization.Id
-                                                      orderby e.Id descending
-                                                      select new OrgAuditEntry(e.OccurredAt, e.Action, db.Users.Where(u => u.Id == e.ActorUserId).Select(u => u.Email).FirstOrDefault(),
-                                                          e.TargetType, e.TargetId)).Take(count).ToListAsync(cancellationToken);
-        return OrgResult<IReadOnlyList<OrgAuditEntry>>.Ok(entries);
     }
 
     /// <summary>What is wrong with a slug, or null when it is fine.</summary>

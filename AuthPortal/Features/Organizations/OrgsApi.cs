@@ -248,7 +248,7 @@ public static class OrgsApi
         };
     }
 
-    private static async Task<Results<Ok<Paged<AuditItem>>, ProblemHttpResult>> AuditAsync(string orgId, HttpContext context, OrgAccess access, AuditSearch search,
+    private static async Task<Results<Ok<Paged<AuditItem>>, ValidationProblem, ProblemHttpResult>> AuditAsync(string orgId, HttpContext context, OrgAccess access, AuditSearch search,
         int? page, int? pageSize)
     {
         if (await access.ResolveAsync(context.User, orgId, context.RequestAborted) is not { } org)
@@ -260,8 +260,12 @@ public static class OrgsApi
             return ApiProblem.Forbidden("Forbidden", "Reading the organization's audit log needs org.audit.read.");
         }
         // Always this organization's events, whatever organizationId the query names.
-        return TypedResults.Ok(await search.SearchAsync(AuditApi.FilterOf(context.Request, org.Organization.Id), page ?? 1,
-            pageSize ?? Paged<AuditItem>.DefaultPageSize, context.RequestAborted));
+        var (filter, problem) = AuditApi.ParseFilter(context.Request, org.Organization.Id);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        return TypedResults.Ok(await search.SearchAsync(filter, page ?? 1, pageSize ?? Paged<AuditItem>.DefaultPageSize, context.RequestAborted));
     }
 
     private static async Task<Results<Ok<ItemList<InvitationView>>, ValidationProblem, ProblemHttpResult>> InvitationsAsync(string orgId, HttpContext context, OrgAccess access, OrgManagement organizations)

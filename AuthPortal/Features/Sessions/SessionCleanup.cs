@@ -1,6 +1,9 @@
 namespace AuthPortal.Features.Sessions;
 
-/// <summary>Deletes sessions that ended more than 30 days ago, once an hour.</summary>
+/// <summary>
+/// Once an hour: ends (and audits as <c>session.expired</c>) sessions past their timeouts that nobody presented again,
+/// then deletes sessions that ended more than 30 days ago.
+/// </summary>
 internal sealed class SessionCleanup(SessionStore sessions, TimeProvider time, ILogger<SessionCleanup> logger) : BackgroundService
 {
     public static readonly TimeSpan KeepEndedFor = TimeSpan.FromDays(30);
@@ -12,6 +15,11 @@ internal sealed class SessionCleanup(SessionStore sessions, TimeProvider time, I
         {
             try
             {
+                var expired = await sessions.ExpireDueAsync(stoppingToken);
+                if (expired > 0)
+                {
+                    logger.LogInformation("Ended {Count} sessions past their idle or absolute timeout", expired);
+                }
                 var deleted = await sessions.DeleteEndedAsync(KeepEndedFor, stoppingToken);
                 if (deleted > 0)
                 {

@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
@@ -26,6 +27,9 @@ public sealed class SessionStore(
 {
     /// <summary>LastSeenAt is written at most this often, so browsing does not mean a write per request.</summary>
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>The administrators' list counts at most this many matches, so a keystroke never counts every session.</summary>
+    public const int CountLimit = 10_000;
 
     private sealed record CachedSession(string UserId, DateTimeOffset ExpiresAt, DateTimeOffset LastSeenAt);
 
@@ -131,19 +135,86 @@ public sealed class SessionStore(
     /// <summary>The user's live sessions, most recently used first; null when no such user exists.</summary>
     public async Task<IReadOnlyList<SessionView>?> ListAsync(string userId, string? currentSessionId, CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
-        var idleCutoff = now - IdleTimeout;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
         {
             return null;
         }
-        var sessions = await db.UserSessions.AsNoTracking()
-            .Where(s => s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now && s.LastSeenAt > idleCutoff)
+        var sessions = await Live(db.UserSessions.AsNoTracking())
+            .Where(s => s.UserId == userId)
             .OrderByDescending(s => s.LastSeenAt)
             .ToListAsync(cancellationToken);
         return sessions.Select(s => new SessionView(s.Id, s.Kind, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.IpAddress,
             UserAgentDescription.Describe(s.UserAgent), s.Id == currentSessionId)).ToList();
+    }
+
+    /// <summary>
+    /// Every live session of every account, most recently used first, for the administrators' list: a search matches
+    /// the email (any part, any case) or the start of the IP address. The count stops at <see cref="CountLimit"/>.
+    /// </summary>
+    public async Task<Paged<LiveSessionRow>> SearchLiveAsync(string? search, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        (page, pageSize) = Paged<LiveSessionRow>.Clamp(page, pageSize);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = Live(db.UserSessions.AsNoTracking());
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var term = search.Trim();
+            var upper = term.ToUpperInvariant();
+            query = query.Where(s => s.User!.NormalizedEmail!.Contains(upper) || (s.IpAddress != null && s.IpAddress.StartsWith(term)));
+        }
+        var total = await query.Take(CountLimit + 1).CountAsync(cancellationToken);
+        var rows = await query.OrderByDescending(s => s.LastSeenAt).Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(s => new { s.Id, s.UserId, s.User!.Email, s.User.DisplayName, s.User.IsServiceAccount, s.Kind, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.IpAddress, s.UserAgent })
+            .ToListAsync(cancellationToken);
+        return new Paged<LiveSessionRow>(rows.Select(s => new LiveSessionRow(s.Id, s.UserId, s.Email ?? "", s.DisplayName, s.IsServiceAccount, s.Kind,
+            s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.IpAddress, UserAgentDescription.Describe(s.UserAgent))).ToList(), page, pageSize, total);
+    }
+
+    /// <summary>How many sessions are live now: the same test as the lists, so the dashboard and the lists agree.</summary>
+    public Task<int> CountLiveAsync(AppDbContext db, string? userId = null, CancellationToken cancellationToken = default)
+    {
+        var query = Live(db.UserSessions.AsNoTracking());
+        return (userId is null ? query : query.Where(s => s.UserId == userId)).CountAsync(cancellationToken);
+    }
+
+    /// <summary>Live: not revoked, before the absolute end, and used within the idle timeout.</summary>
+    private IQueryable<UserSession> Live(IQueryable<UserSession> sessions)
+    {
+        var now = time.GetUtcNow();
+        var idleCutoff = now - IdleTimeout;
+        return sessions.Where(s => s.RevokedAt == null && s.ExpiresAt > now && s.LastSeenAt > idleCutoff);
+    }
+
+    /// <summary>
+    /// Ends, with a <c>session.expired</c> event each, the sessions that ran past their absolute or idle timeout but were
+    /// never presented again (a closed browser, a script that stopped). Works in batches; returns how many it ended.
+    /// </summary>
+    public async Task<int> ExpireDueAsync(CancellationToken cancellationToken = default)
+    {
+        const int batchSize = 500;
+        var ended = 0;
+        foreach (var reason in new[] { RevocationReasons.AbsoluteTimeout, RevocationReasons.IdleTimeout })
+        {
+            while (true)
+            {
+                var now = time.GetUtcNow();
+                var idleCutoff = now - IdleTimeout;
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var due = db.UserSessions.Where(s => s.RevokedAt == null);
+                due = reason == RevocationReasons.AbsoluteTimeout
+                    ? due.Where(s => s.ExpiresAt <= now)
+                    : due.Where(s => s.ExpiresAt > now && s.LastSeenAt <= idleCutoff);
+                var batch = await due.OrderBy(s => s.Id).Take(batchSize).ToListAsync(cancellationToken);
+                await EndAsync(db, batch, Revocation.System(reason), AuditActions.SessionExpired, cancellationToken);
+                ended += batch.Count;
+                if (batch.Count < batchSize)
+                {
+                    break;
+                }
+            }
+        }
+        return ended;
     }
 
     /// <summary>Revokes one of <paramref name="userId"/>'s sessions; false when it is not theirs or already ended (→ 404).</summary>
@@ -174,8 +245,9 @@ public sealed class SessionStore(
     public async Task<int> RevokeAllAsync(string userId, Revocation revocation, string? keepSessionId = null, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var sessions = await db.UserSessions
-            .Where(s => s.UserId == userId && s.RevokedAt == null && s.Id != keepSessionId)
+        // Sessions already past a timeout are left to ExpireDueAsync: they expired, nobody revoked them.
+        var sessions = await Live(db.UserSessions)
+            .Where(s => s.UserId == userId && s.Id != keepSessionId)
             .ToListAsync(cancellationToken);
         await EndAsync(db, sessions, revocation, AuditActions.SessionRevoked, cancellationToken);
         return sessions.Count;

@@ -13,7 +13,7 @@ public enum UserSort { Email, DisplayName, CreatedAt, LastSignInAt }
 
 /// <summary>The admin list's filters; null means "any".</summary>
 public sealed record UserFilter(string? Role = null, bool? Locked = null, bool? Disabled = null, bool? EmailUnconfirmed = null,
-    bool? TwoFactor = null, int? SignedInWithinDays = null)
+    bool? TwoFactor = null, int? SignedInWithinDays = null, int? CreatedWithinDays = null)
 {
     public static UserFilter None { get; } = new();
 }
@@ -121,6 +121,12 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, IMe
         {
             var since = now.AddDays(-Math.Max(0, days));
             query = query.Where(u => u.LastSignInAt != null && u.LastSignInAt >= since);
+            narrowed = true;
+        }
+        if (filter.CreatedWithinDays is { } joinedDays)
+        {
+            var since = now.AddDays(-Math.Max(0, joinedDays));
+            query = query.Where(u => u.CreatedAt >= since);
             narrowed = true;
         }
         return (query, narrowed);

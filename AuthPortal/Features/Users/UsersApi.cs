@@ -46,18 +46,18 @@ public static class UsersApi
 
     private const string NoSuchUser = "No user has this id.";
 
-    private static UserFilter FilterOf(string? role, bool? locked, bool? disabled, bool? emailUnconfirmed, bool? twoFactor, int? signedInWithinDays) =>
-        new(role, locked, disabled, emailUnconfirmed, twoFactor, signedInWithinDays);
+    private static UserFilter FilterOf(string? role, bool? locked, bool? disabled, bool? emailUnconfirmed, bool? twoFactor, int? signedInWithinDays, int? createdWithinDays) =>
+        new(role, locked, disabled, emailUnconfirmed, twoFactor, signedInWithinDays, createdWithinDays);
 
     private static async Task<Results<Ok<Paged<UserRow>>, ValidationProblem>> ListAsync(UserDirectory directory, string? search, int? page, int? pageSize,
-        string? sort, bool? descending, string? role, bool? locked, bool? disabled, bool? emailUnconfirmed, bool? twoFactor, int? signedInWithinDays,
+        string? sort, bool? descending, string? role, bool? locked, bool? disabled, bool? emailUnconfirmed, bool? twoFactor, int? signedInWithinDays, int? createdWithinDays,
         CancellationToken cancellationToken)
     {
         if (!TryParseSort(sort, out var order))
         {
             return ApiProblem.Validation("sort", $"One of {string.Join(", ", Enum.GetNames<UserSort>())}.");
         }
-        return TypedResults.Ok(await directory.SearchAsync(search, FilterOf(role, locked, disabled, emailUnconfirmed, twoFactor, signedInWithinDays),
+        return TypedResults.Ok(await directory.SearchAsync(search, FilterOf(role, locked, disabled, emailUnconfirmed, twoFactor, signedInWithinDays, createdWithinDays),
             page ?? 1, pageSize ?? Paged<UserRow>.DefaultPageSize, order, descending ?? false, cancellationToken));
     }
 
@@ -69,7 +69,7 @@ public static class UsersApi
 
     /// <summary>Written row by row as the database reads them: 100,000 users never sit in memory at once.</summary>
     internal static async Task<Results<EmptyHttpResult, ValidationProblem>> ExportAsync(HttpContext context, UserDirectory directory, string? search,
-        string? sort, bool? descending, string? role, bool? locked, bool? disabled, bool? emailUnconfirmed, bool? twoFactor, int? signedInWithinDays)
+        string? sort, bool? descending, string? role, bool? locked, bool? disabled, bool? emailUnconfirmed, bool? twoFactor, int? signedInWithinDays, int? createdWithinDays)
     {
         if (!TryParseSort(sort, out var order))
         {
@@ -79,7 +79,7 @@ public static class UsersApi
         context.Response.Headers.ContentDisposition = "attachment; filename=\"users.csv\"";
         await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(false), bufferSize: 16 * 1024);
         await writer.WriteLineAsync("id,email,displayName,emailConfirmed,twoFactorEnabled,locked,disabled,createdAt,lastSignInAt");
-        await foreach (var user in directory.StreamAsync(search, FilterOf(role, locked, disabled, emailUnconfirmed, twoFactor, signedInWithinDays),
+        await foreach (var user in directory.StreamAsync(search, FilterOf(role, locked, disabled, emailUnconfirmed, twoFactor, signedInWithinDays, createdWithinDays),
             order, descending ?? false, context.RequestAborted))
         {
             await writer.WriteLineAsync(string.Join(',', Csv.Field(user.Id), Csv.Field(user.Email), Csv.Field(user.DisplayName), user.EmailConfirmed ? "true" : "false",

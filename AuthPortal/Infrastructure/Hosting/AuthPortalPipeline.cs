@@ -82,6 +82,7 @@ public static class AuthPortalPipeline
         app.MapAccountEndpoints();
         app.MapUsersExport();
         app.MapAuditExport();
+        app.MapOrgAuditExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().LimitAccountForms();
         return app;
     }
