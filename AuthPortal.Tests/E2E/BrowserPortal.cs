@@ -65,7 +65,7 @@ public sealed class BrowserPortal : IAsyncDisposable
     }
 
     /// <summary>Writes a screenshot under docs/screenshots when AUTHPORTAL_SCREENSHOTS=1 (used to refresh the README).</summary>
-    public static async Task ScreenshotForDocsAsync(IPage page, string name)
+    public static async Task ScreenshotForDocsAsync(IPage page, string name, bool fullPage = false)
     {
         if (Environment.GetEnvironmentVariable("AUTHPORTAL_SCREENSHOTS") != "1")
         {
@@ -73,7 +73,7 @@ public sealed class BrowserPortal : IAsyncDisposable
         }
         var directory = Path.Combine(TestPaths.RepositoryRoot, "docs", "screenshots");
         Directory.CreateDirectory(directory);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{name}.png") });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{name}.png"), FullPage = fullPage });
     }
 
     public async ValueTask DisposeAsync()

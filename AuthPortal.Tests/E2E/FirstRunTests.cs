@@ -26,7 +26,8 @@ public sealed class FirstRunTests
         await shell.WaitUntilInteractiveAsync();
         await Assertions.Expect(page.GetByText("Welcome, Ada Admin")).ToBeVisibleAsync();
         await Assertions.Expect(shell.AdminNavigation).ToBeVisibleAsync();
-        await BrowserPortal.ScreenshotForDocsAsync(page, "dashboard");
+        await Assertions.Expect(page.Locator("[data-testid=admin-figures]")).ToBeVisibleAsync();
+        await BrowserPortal.ScreenshotForDocsAsync(page, "dashboard", fullPage: true);
 
         await page.ClickAsync("a[href='admin/users']");
         await Assertions.Expect(page.Locator("[data-testid=users-table]")).ToContainTextAsync("admin@example.com");

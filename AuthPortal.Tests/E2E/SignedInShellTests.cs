@@ -159,7 +159,37 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
         await Assertions.Expect(rows.First).ToContainTextAsync("failed");
         await BrowserPortal.ScreenshotForDocsAsync(page, "audit");
 
+        // A row opens its details, the JSON included.
+        await rows.First.Locator("td").First.ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=audit-details-json]")).ToContainTextAsync("reason");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "audit-details");
+        await page.Locator("[data-testid=audit-details] button[aria-label=Close]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=audit-details-json]")).ToBeHiddenAsync();
+
         await page.ClickAsync("[data-testid=verify-audit]");
         await Assertions.Expect(page.Locator("[data-testid=audit-verification]")).ToContainTextAsync("intact");
+    }
+
+    [Fact]
+    public async Task TheDashboardsActiveSessionsOpenTheListWhereAnAdministratorRevokesOne()
+    {
+        await browser.Portal.Portal.CreateUserAsync("listed-in-sessions@example.com");
+        using var http = new HttpClient { BaseAddress = new Uri(browser.Portal.BaseUrl) };
+        var tokens = await http.GetTokensAsync("listed-in-sessions@example.com");
+
+        var page = await browser.OpenAsync("/");
+        await page.Locator("[data-testid='figure-Active sessions']").ClickAsync();
+        await PageNavigation.WaitForUrlAsync(page, "**/admin/sessions");
+        await page.Locator("[data-testid=sessions-search] input, input[data-testid=sessions-search]").First.FillAsync("listed-in-sessions@");
+        var rows = page.Locator("[data-testid=admin-sessions-table] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToContainTextAsync("listed-in-sessions@example.com");
+        await BrowserPortal.ScreenshotForDocsAsync(page, "admin-sessions");
+
+        await rows.First.Locator("[data-testid=revoke-session]").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Session revoked.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=no-sessions]")).ToBeVisibleAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.RefreshGrantAsync(tokens.RefreshToken)).StatusCode);
     }
 }
