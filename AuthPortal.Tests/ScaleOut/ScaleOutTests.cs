@@ -55,6 +55,9 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         // One administrator, one Administrator role, however the two raced.
         Assert.Equal(1, await db.Users.CountAsync(u => u.Email == ScaleOutCluster.AdminEmail));
         Assert.Equal(1, await db.Roles.CountAsync(r => r.Name == "Administrator"));
+        // One Data Protection key (cookies and stored secrets from either instance open on the other) and one signing key.
+        Assert.Equal(1, await db.DataProtectionKeys.CountAsync());
+        Assert.Equal(1, await db.SigningKeys.CountAsync());
         foreach (var instance in new[] { cluster.A, cluster.B })
         {
             using var http = Client(instance);
@@ -215,6 +218,9 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = cluster.ProxyUrl });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
+        // The circuit must run over a WebSocket through nginx, not fall back to long polling.
+        var circuitSockets = new System.Collections.Concurrent.ConcurrentBag<string>();
+        page.WebSocket += (_, socket) => circuitSockets.Add(socket.Url);
         var login = new E2E.LoginPage(page);
         await login.OpenAsync();
         await login.SignInAsync(email, Accounts.Password);
@@ -234,6 +240,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         clock.Stop();
 
         Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(2), $"the page left after {clock.Elapsed}");
+        Assert.Contains(circuitSockets, url => url.StartsWith(cluster.ProxyUrl.Replace("http", "ws", StringComparison.Ordinal) + "/_blazor", StringComparison.Ordinal));
     }
 
     private sealed record CreatedKey(string Id, string Key);

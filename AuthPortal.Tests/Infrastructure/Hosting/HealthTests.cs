@@ -15,4 +15,21 @@ public sealed class HealthTests(DefaultPortal factory) : IClassFixture<DefaultPo
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task ReadyIsUnhealthyWhileAMigrationIsPendingAndLiveStaysUp()
+    {
+        // Its own portal: this one's database is made to look one migration behind.
+        using var portal = new PortalFactory(null);
+        var client = portal.CreatePortalClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        var latest = await portal.WithDbAsync(db => Task.FromResult(db.Database.GetMigrations().Last()));
+
+        await portal.WithDbAsync(db => db.Database.ExecuteSqlAsync($"DELETE FROM \"__EFMigrationsHistory\" WHERE \"MigrationId\" = {latest}"));
+
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("Unhealthy", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+    }
 }

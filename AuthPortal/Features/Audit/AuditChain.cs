@@ -116,10 +116,21 @@ public sealed class AuditChain(ILogger<AuditChain> logger, AuditChainKey chainKe
             case AuditActions.SignInSucceeded: metrics.SignedIn(); break;
             case AuditActions.SignInFailed: metrics.SignInFailed(); break;
             case AuditActions.LockedOut: metrics.LockedOut(); break;
-            case AuditActions.TokenIssued: metrics.TokenIssued("issued"); break;
+            case AuditActions.TokenIssued: metrics.TokenIssued(GrantOf(e) ?? "unknown"); break;
             case AuditActions.TokenRefreshed: metrics.TokenIssued("refresh_token"); break;
             case AuditActions.TokenReuseDetected: metrics.RefreshReuseDetected(); break;
         }
+    }
+
+    // token.issued says which grant issued it (password, client_credentials) in its details.
+    private static string? GrantOf(AuditEvent e)
+    {
+        if (e.Details is null)
+        {
+            return null;
+        }
+        using var details = System.Text.Json.JsonDocument.Parse(e.Details);
+        return details.RootElement.TryGetProperty("grant", out var grant) ? grant.GetString() : null;
     }
 
     public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>

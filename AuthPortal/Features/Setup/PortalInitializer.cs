@@ -37,15 +37,30 @@ public static class PortalInitializer
         await using var scope = app.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AuthPortal.Setup");
-        await ProtectStoredSecretsAsync(app, services, logger, cancellationToken);
-        // The keyed-hash keys (audit chain, recovery codes, failed logins) exist before any write transaction needs them.
-        await services.GetRequiredService<ServerSecrets>().LoadAllAsync(cancellationToken);
-        await services.GetRequiredService<AuditChainKey>().GetAsync(cancellationToken);
-        // Instances starting together on an empty database take turns: the first creates the role, the next finds it.
+        // The Data Protection key and the keyed-hash keys (audit chain, recovery codes, failed logins) exist before any
+        // write transaction needs them.
+        async Task MakeKeysAsync()
+        {
+            await ProtectStoredSecretsAsync(app, services, logger, cancellationToken);
+            await services.GetRequiredService<ServerSecrets>().LoadAllAsync(cancellationToken);
+            await services.GetRequiredService<AuditChainKey>().GetAsync(cancellationToken);
+        }
+        // Instances starting together on an empty database take turns: the first creates the keys and the role, the
+        // next finds them (two Data Protection keys made at once would each be unknown to the other instance for a while).
         var seeding = services.GetRequiredService<AppDbContext>();
+        var keysUnderTheLock = WriteLock.LetsOtherConnectionsWrite(seeding.Database);
+        if (!keysUnderTheLock)
+        {
+            // SQLite: one machine, one instance; its write lock would block the keys' own connections.
+            await MakeKeysAsync();
+        }
         await using (var transaction = await seeding.Database.BeginTransactionAsync(cancellationToken))
         {
             await WriteLock.AcquireAsync(seeding.Database, WriteLock.FirstRun, cancellationToken);
+            if (keysUnderTheLock)
+            {
+                await MakeKeysAsync();
+            }
             await EnsureAdministratorRoleAsync(services.GetRequiredService<RoleManager<AppRole>>());
             await transaction.CommitAsync(cancellationToken);
         }

@@ -19,6 +19,12 @@ public static class WriteLock
     /// <summary>Start-up seeding and the first administrator: instances starting together on an empty database take turns.</summary>
     public const long FirstRun = 0x4150_0003;
 
+    /// <summary>
+    /// Whether other connections can still write while this lock is held (PostgreSQL's advisory locks name one
+    /// resource); on SQLite the lock is the database's only write lock, so work on another connection would wait on it.
+    /// </summary>
+    public static bool LetsOtherConnectionsWrite(DatabaseFacade database) => database.IsNpgsql();
+
     public static async Task AcquireAsync(DatabaseFacade database, long resource, CancellationToken cancellationToken)
     {
         if (database.CurrentTransaction is null)
