@@ -6,6 +6,7 @@ using AuthPortal.Features.Sessions;
 using AuthPortal.Features.SignIn;
 using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Api;
+using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Email;
 using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
@@ -55,7 +56,8 @@ public sealed class ApiKeyStore(
     IMailSender mail,
     TimeProvider time,
     IOptions<ApiKeyOptions> options,
-    IOptions<SessionPolicyOptions> sessions)
+    IOptions<SessionPolicyOptions> sessions,
+    ClusterNotices notices) : IClusterNoticeHandler
 {
     private sealed record CachedKey(string KeyId, string UserId, string Scopes, DateTimeOffset? ExpiresAt, bool IsServiceAccount);
 
@@ -200,6 +202,7 @@ public sealed class ApiKeyStore(
         });
         await db.SaveChangesAsync(cancellationToken);
         cache.Remove(CacheKey(key.SecretHash));
+        notices.Send(ForgetOwnersTopic, [ownerId]);
         return true;
     }
 
@@ -260,6 +263,25 @@ public sealed class ApiKeyStore(
 
     /// <summary>The owner changed (roles, disabled, locked, deleted): their cached keys are checked afresh.</summary>
     public void ForgetOwner(string userId)
+    {
+        ForgetOwnerHere(userId);
+        notices.Send(ForgetOwnersTopic, [userId]);
+    }
+
+    /// <summary>The notice other instances get when an account's keys must be looked up again (revoked, owner disabled, …).</summary>
+    public const string ForgetOwnersTopic = "apikeys.forget_owners";
+
+    string IClusterNoticeHandler.Topic => ForgetOwnersTopic;
+
+    void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> ownerIds)
+    {
+        foreach (var owner in ownerIds)
+        {
+            ForgetOwnerHere(owner);
+        }
+    }
+
+    private void ForgetOwnerHere(string userId)
     {
         if (_hashesByOwner.TryRemove(userId, out var hashes))
         {

@@ -58,10 +58,31 @@ public sealed record OrgResult<T>(OrgOutcome Outcome, T? Value = default, IReadO
 /// inside its transaction, so such changes queue on every database and each counts what the one before it left.
 /// Every change is audited with the organization's id, in its transaction.
 /// </summary>
-public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFactory, AuditLog audit, IMailSender mail, TimeProvider time)
+public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFactory, AuditLog audit, IMailSender mail, TimeProvider time, ClusterNotices notices)
+    : IClusterNoticeHandler
 {
-    /// <summary>An organization's members changed (joined, left, removed, re-roled): open member lists reload.</summary>
+    /// <summary>An organization's members changed (joined, left, removed, re-roled), here or on another instance: open member lists reload.</summary>
     public event Action<string>? MembersChanged;
+
+    /// <summary>The notice other instances get when an organization's members changed here.</summary>
+    public const string MembersChangedTopic = "org.members_changed";
+
+    string IClusterNoticeHandler.Topic => MembersChangedTopic;
+
+    void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> organizationIds)
+    {
+        foreach (var id in organizationIds)
+        {
+            MembersChanged?.Invoke(id);
+        }
+    }
+
+    // After the commit: this instance's open lists at once, the other instances' through their notice.
+    private void AnnounceMembersChanged(string organizationId)
+    {
+        MembersChanged?.Invoke(organizationId);
+        notices.Send(MembersChangedTopic, [organizationId]);
+    }
 
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);
     private const string InvitationMarker = "inv_";
@@ -266,7 +287,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        MembersChanged?.Invoke(org.Organization.Id);
+        AnnounceMembersChanged(org.Organization.Id);
         return OrgResult<bool>.Ok(true);
     }
 
@@ -301,7 +322,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        MembersChanged?.Invoke(org.Organization.Id);
+        AnnounceMembersChanged(org.Organization.Id);
         return OrgResult<bool>.Ok(true);
     }
 
@@ -566,7 +587,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        MembersChanged?.Invoke(organization.Id);
+        AnnounceMembersChanged(organization.Id);
         return OrgResult<MyOrg>.Ok(new MyOrg(organization.Id, organization.Slug, organization.Name, roleName));
     }
 

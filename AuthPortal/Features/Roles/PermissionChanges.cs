@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using System.Runtime.CompilerServices;
+using AuthPortal.Infrastructure.Database;
 
 namespace AuthPortal.Features.Roles;
 
@@ -16,13 +17,29 @@ public sealed record PermissionChange(bool RolesChanged, IReadOnlyCollection<str
 /// In-process notice that permissions changed. <see cref="Changing"/> drops the caches (the role graph, users' roles);
 /// then <see cref="Changed"/> lets live circuits re-check what their user may see, so navigation and pages follow at once.
 /// </summary>
-public sealed class PermissionChanges
+public sealed class PermissionChanges(ClusterNotices notices) : IClusterNoticeHandler
 {
+    /// <summary>The notice other instances get: "*" when role definitions changed, then the ids whose assignments did.</summary>
+    public const string Topic = "permissions.changed";
+    private const string AnyRole = "*";
+
     public event Action<PermissionChange>? Changing;
 
     public event Action<PermissionChange>? Changed;
 
+    /// <summary>Tells this instance at once and the others through <see cref="ClusterNotices"/> (after the commit).</summary>
     public void Publish(PermissionChange change)
+    {
+        PublishHere(change);
+        notices.Send(Topic, change.RolesChanged ? [AnyRole, .. change.UserIds] : change.UserIds);
+    }
+
+    string IClusterNoticeHandler.Topic => Topic;
+
+    void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> values) =>
+        PublishHere(new PermissionChange(values.Contains(AnyRole), values.Where(v => v != AnyRole).ToList()));
+
+    private void PublishHere(PermissionChange change)
     {
         Changing?.Invoke(change);
         Changed?.Invoke(change);

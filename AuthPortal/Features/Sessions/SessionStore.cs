@@ -23,8 +23,23 @@ public sealed class SessionStore(
     TimeProvider time,
     IOptions<SessionPolicyOptions> options,
     SessionRevocationBus bus,
-    AuditLog audit)
+    AuditLog audit,
+    ClusterNotices notices) : IClusterNoticeHandler
 {
+    /// <summary>The notice other instances get when sessions end here (their live pages leave, their caches drop them).</summary>
+    public const string EndedTopic = "sessions.ended";
+
+    string IClusterNoticeHandler.Topic => EndedTopic;
+
+    void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> sessionIds)
+    {
+        foreach (var id in sessionIds)
+        {
+            MarkEnded(id);
+        }
+        bus.Publish(sessionIds);
+    }
+
     /// <summary>LastSeenAt is written at most this often, so browsing does not mean a write per request.</summary>
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
@@ -271,6 +286,7 @@ public sealed class SessionStore(
             MarkEnded(id);
         }
         bus.Publish(sessionIds);
+        notices.Send(EndedTopic, sessionIds);
     }
 
     // The rows and their audit events commit together; only then do caches and live circuits hear of it.
@@ -301,7 +317,9 @@ public sealed class SessionStore(
             }
         }
         await db.SaveChangesAsync(cancellationToken);
-        bus.Publish(sessions.Select(s => s.Id).ToList());
+        var ended = sessions.Select(s => s.Id).ToList();
+        bus.Publish(ended);
+        notices.Send(EndedTopic, ended);
     }
 
     private void MarkEnded(string sessionId)

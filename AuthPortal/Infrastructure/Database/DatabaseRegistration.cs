@@ -23,6 +23,11 @@ internal static class DatabaseRegistration
     {
         var provider = configuration[$"{DatabaseOptions.Section}:Provider"] ?? DatabaseOptions.Sqlite;
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        // Several instances share only a PostgreSQL database; on SQLite there is nobody to tell.
+        var noticesConnection = provider == DatabaseOptions.Postgres && !string.IsNullOrWhiteSpace(connectionString) && PostgresConnection.Problem(connectionString) is null
+            ? connectionString : null;
+        services.AddSingleton(sp => new ClusterNotices(noticesConnection, sp, sp.GetRequiredService<ILogger<ClusterNotices>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterNotices>());
         if (provider == DatabaseOptions.Postgres)
         {
             return AddPostgres(services, connectionString);

@@ -83,6 +83,7 @@ public static class AuthPortalServices
         services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(sp => sp.GetRequiredService<PermissionChangeTracking>());
         services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>(sp => sp.GetRequiredService<DatabaseTracing>());
         services.AddSingleton<PermissionChanges>();
+        services.AddSingleton<IClusterNoticeHandler>(sp => sp.GetRequiredService<PermissionChanges>());
         services.AddSingleton<PermissionChangeTracking>();
         services.AddAuthPortalDatabase(configuration, builder.Environment.ContentRootPath);
         // Data Protection keys live in the database, encrypted with a certificate that does not.
@@ -139,6 +140,7 @@ public static class AuthPortalServices
 
         // Sessions
         services.AddSingleton<SessionStore>();
+        services.AddSingleton<IClusterNoticeHandler>(sp => sp.GetRequiredService<SessionStore>());
         services.AddSingleton<SessionRevocationBus>();
         services.AddScoped<SessionCookieEvents>();
         services.AddScoped<AuthenticationStateProvider, SessionCircuitRevalidation>();
@@ -154,6 +156,7 @@ public static class AuthPortalServices
         // API keys
         services.AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.Section);
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<IClusterNoticeHandler>(sp => sp.GetRequiredService<ApiKeyStore>());
         services.AddSingleton<ApiKeyUsage>();
         services.AddScoped<ITokenGrant, ClientCredentialsGrant>();
         services.AddHostedService<ApiKeyUsageWriter>();
@@ -172,6 +175,7 @@ public static class AuthPortalServices
         // Organizations
         services.AddSingleton<OrgAccess>();
         services.AddSingleton<OrgManagement>();
+        services.AddSingleton<IClusterNoticeHandler>(sp => sp.GetRequiredService<OrgManagement>());
         services.AddSingleton<AuthPortal.Features.Me.MeProfiles>();
         // Scoped: Identity's name normalizer is.
         services.AddScoped<ServiceAccountAdministration>();
