@@ -10,6 +10,9 @@ internal sealed class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
         user.Property(u => u.DisplayName).HasMaxLength(100);
         user.Property(u => u.TimeZone).HasMaxLength(64);
         user.Property(u => u.Description).HasMaxLength(200);
+        // One account per email, enforced by the database (Identity's index is not unique): two registrations racing on
+        // two instances cannot both pass the "is it taken?" check. Service accounts have no email; NULLs do not collide.
+        user.HasIndex(u => u.NormalizedEmail).HasDatabaseName("EmailIndex").IsUnique();
         // The admin list sorts by each of these; an index walks them in order instead of sorting the table.
         user.HasIndex(u => u.CreatedAt);
         user.HasIndex(u => u.LastSignInAt);

@@ -131,4 +131,31 @@ public sealed class UsersAdminApiTests(DefaultPortal factory) : IClassFixture<De
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetWithTokenAsync($"/api/users/{person.Id}", token)).StatusCode);
         Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.TargetId == person.Id && e.Action == AuditActions.AccountDeleted)));
     }
+
+    [Fact]
+    public async Task CreatesRacingForOneEmailInAnyCaseMakeOneAccountAndTheRestAreConflicts()
+    {
+        var (admin, token) = await AdminAsync();
+        var spellings = Enumerable.Range(0, 12).Select(i => i % 2 == 0 ? "Racing.Person@Example.com" : "racing.person@example.COM").ToList();
+
+        var answers = await Task.WhenAll(spellings.Select(email => admin.SendWithTokenAsync(HttpMethod.Post, "/api/users", token, new { email })));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Users.CountAsync(u => u.NormalizedEmail == "RACING.PERSON@EXAMPLE.COM")));
+    }
+
+    [Fact]
+    public async Task SearchIgnoresCaseBeyondAsciiOnEveryProvider()
+    {
+        var (admin, token) = await AdminAsync();
+        var user = await factory.CreateUserAsync("umlaut-person@example.com");
+        await factory.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.DisplayName, "Jörg Ärgerlich")));
+
+        foreach (var term in new[] { "JÖRG", "jörg", "ärgerlich", "ÄRGER", "UMLAUT-PERSON" })
+        {
+            var page = await JsonOf(await admin.GetWithTokenAsync($"/api/users?search={Uri.EscapeDataString(term)}", token), HttpStatusCode.OK);
+            Assert.True(page.GetProperty("items").EnumerateArray().Any(u => u.GetProperty("id").GetString() == user.Id), $"{term} on {TestDatabase.Name}");
+        }
+    }
 }

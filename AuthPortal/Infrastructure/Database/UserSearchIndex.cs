@@ -36,8 +36,15 @@ public static class UserSearchIndex
         DROP TABLE IF EXISTS "UserSearch";
         """;
 
-    /// <summary>The indexed text on PostgreSQL; the query repeats it exactly, so the planner uses the index.</summary>
-    public const string PostgresText = """upper(coalesce("Email", '') || ' ' || coalesce("UserName", '') || ' ' || "DisplayName")""";
+    /// <summary>
+    /// The indexed text on PostgreSQL; the query repeats it exactly, so the planner uses the index. Upper-cased under
+    /// ICU's root collation, not the database's: a database made with the C locale would fold only ASCII letters, and
+    /// "jörg" would not find "JÖRG" as it does on SQLite.
+    /// </summary>
+    public const string PostgresText = """upper((coalesce("Email", '') || ' ' || coalesce("UserName", '') || ' ' || "DisplayName") COLLATE "und-x-icu")""";
+
+    /// <summary>The collation PostgreSQL folds case under, for searches that scan instead of reading the index.</summary>
+    public const string PostgresCaseCollation = "und-x-icu";
 
     public const string PostgresCreateSql = $"""
         CREATE EXTENSION IF NOT EXISTS pg_trgm;

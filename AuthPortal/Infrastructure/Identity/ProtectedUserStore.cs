@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AuthPortal.Data;
+using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -21,6 +22,37 @@ public sealed class ProtectedUserStore(AppDbContext context, IdentityErrorDescri
     public const string AuthenticatorKeyPurpose = "AuthPortal.AuthenticatorKeys.v1";
 
     private readonly IDataProtector _authenticatorKeys = dataProtection.CreateProtector(AuthenticatorKeyPurpose);
+
+    /// <summary>A create that loses a race for its email or user name is Identity's "taken" error, not an exception.</summary>
+    public override async Task<IdentityResult> CreateAsync(AppUser user, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await base.CreateAsync(user, cancellationToken);
+        }
+        catch (DbUpdateException exception) when (UniqueViolation.Is(exception))
+        {
+            Context.Entry(user).State = EntityState.Detached;
+            return IdentityResult.Failed(Taken(user));
+        }
+    }
+
+    /// <summary>An email change that loses a race for the address is Identity's "taken" error, not an exception.</summary>
+    public override async Task<IdentityResult> UpdateAsync(AppUser user, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await base.UpdateAsync(user, cancellationToken);
+        }
+        catch (DbUpdateException exception) when (UniqueViolation.Is(exception))
+        {
+            await Context.Entry(user).ReloadAsync(cancellationToken);
+            return IdentityResult.Failed(Taken(user));
+        }
+    }
+
+    private IdentityError Taken(AppUser user) =>
+        user.Email is { } email ? ErrorDescriber.DuplicateEmail(email) : ErrorDescriber.DuplicateUserName(user.UserName ?? "");
 
     public override Task SetAuthenticatorKeyAsync(AppUser user, string key, CancellationToken cancellationToken) =>
         base.SetAuthenticatorKeyAsync(user, _authenticatorKeys.Protect(key), cancellationToken);

@@ -225,6 +225,7 @@ namespace AuthPortal.Migrations.Postgres
                     b.HasIndex("LockoutEnd");
 
                     b.HasIndex("NormalizedEmail")
+                        .IsUnique()
                         .HasDatabaseName("EmailIndex");
 
                     b.HasIndex("NormalizedUserName")

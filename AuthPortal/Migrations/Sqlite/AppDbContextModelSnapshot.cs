@@ -220,6 +220,7 @@ namespace AuthPortal.Migrations.Sqlite
                     b.HasIndex("LockoutEnd");
 
                     b.HasIndex("NormalizedEmail")
+                        .IsUnique()
                         .HasDatabaseName("EmailIndex");
 
                     b.HasIndex("NormalizedUserName")
