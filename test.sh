@@ -29,13 +29,22 @@ summary_failed() {
 
 install_packages || summary_failed
 
-# The tests stop the PostgreSQL and nginx servers they start; should a test process die first, nothing outlives the run.
+# Everything the tests put in a temporary directory (PostgreSQL and nginx servers, app processes' data, the full-disk
+# tmpfs) goes under one directory of this run's, so the clean-up finds this run's leftovers by path, and only them.
+run_tmp=$(mktemp -d /tmp/ap-run.XXXXXX) || summary_failed
+chmod 755 "$run_tmp"   # PostgreSQL runs as the postgres user and must reach its data directory inside
+export TMPDIR="$run_tmp"
+
+# The tests stop the servers and processes they start; should a test process die first, nothing outlives the run.
 cleanup_servers() {
   [ -n "${soak:-}" ] && kill "$soak" >/dev/null 2>&1
-  pkill -f -- "-D /tmp/ap-pg-" >/dev/null 2>&1 || true
-  pkill -f -- "nginx.*/tmp/authportal-tests/" >/dev/null 2>&1 || true
+  pkill -f -- "-D $run_tmp/ap-pg-" >/dev/null 2>&1 || true
+  pkill -f -- "nginx.*$run_tmp/" >/dev/null 2>&1 || true
+  # App processes the scale-out, crash, soak and log tests start from this clone's test output.
+  pkill -f -- "$PWD/AuthPortal.Tests/bin/.*/AuthPortal.dll" >/dev/null 2>&1 || true
   # The full-disk test's tmpfs, should its process die before it unmounts it.
-  awk '$2 ~ "^/tmp/authportal-tests/full-disk" { print $2 }' /proc/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null || true
+  awk -v root="$run_tmp/" 'index($2, root) == 1 { print $2 }' /proc/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$run_tmp"
 }
 trap cleanup_servers EXIT
 
