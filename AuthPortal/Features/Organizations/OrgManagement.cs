@@ -6,9 +6,12 @@ using AuthPortal.Features.Roles;
 using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Email;
+using AuthPortal.Infrastructure.Options;
 using AuthPortal.Infrastructure.Security;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace AuthPortal.Features.Organizations;
 
@@ -58,9 +61,15 @@ public sealed record OrgResult<T>(OrgOutcome Outcome, T? Value = default, IReadO
 /// inside its transaction, so such changes queue on every database and each counts what the one before it left.
 /// Every change is audited with the organization's id, in its transaction.
 /// </summary>
-public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFactory, AuditLog audit, IMailSender mail, TimeProvider time, ClusterNotices notices)
+public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFactory, AuditLog audit, IMailSender mail, TimeProvider time, ClusterNotices notices,
+    IMemoryCache cache, IOptions<SessionPolicyOptions> sessions)
     : IClusterNoticeHandler
 {
+    // Bumped after any change to organizations, memberships or organization roles (here, or another instance's notice):
+    // a person's cached list of organizations is keyed by it, so a change is seen at once and a read that raced a change
+    // is never served after it. Changes are rare; /api/me reads the list on every call.
+    private long _generation;
+
     /// <summary>An organization's members changed (joined, left, removed, re-roled), here or on another instance: open member lists reload.</summary>
     public event Action<string>? MembersChanged;
 
@@ -71,15 +80,17 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
 
     void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> organizationIds)
     {
+        Interlocked.Increment(ref _generation);
         foreach (var id in organizationIds)
         {
             MembersChanged?.Invoke(id);
         }
     }
 
-    // After the commit: this instance's open lists at once, the other instances' through their notice.
+    // After the commit: this instance's cached lists and open pages at once, the other instances' through their notice.
     private void AnnounceMembersChanged(string organizationId)
     {
+        Interlocked.Increment(ref _generation);
         MembersChanged?.Invoke(organizationId);
         notices.Send(MembersChangedTopic, [organizationId]);
     }
@@ -126,17 +137,29 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
             return OrgResult<OrgView>.Refused(OrgOutcome.Conflict, "Another organization has this slug.");
         }
         await transaction.CommitAsync(cancellationToken);
+        AnnounceMembersChanged(organization.Id);
         return OrgResult<OrgView>.Ok(new OrgView(organization.Id, name, slug, now));
     }
 
+    /// <summary>
+    /// The person's organizations with their role in each, by name. Cached per person for Sessions:RevalidationSeconds
+    /// and dropped by any organization change (see <c>_generation</c>).
+    /// </summary>
     public async Task<IReadOnlyList<MyOrg>> ListMineAsync(string userId, CancellationToken cancellationToken = default)
     {
+        var key = $"my-orgs:{userId}:{Interlocked.Read(ref _generation)}";
+        if (cache.TryGetValue(key, out IReadOnlyList<MyOrg>? known) && known is not null)
+        {
+            return known;
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await (from member in db.OrgMembers.AsNoTracking()
-                      join organization in db.Organizations on member.OrganizationId equals organization.Id
-                      where member.UserId == userId && organization.DeletedAt == null
-                      orderby organization.Name
-                      select new MyOrg(organization.Id, organization.Slug, organization.Name, member.Role!.Name)).ToListAsync(cancellationToken);
+        IReadOnlyList<MyOrg> mine = await (from member in db.OrgMembers.AsNoTracking()
+                                           join organization in db.Organizations on member.OrganizationId equals organization.Id
+                                           where member.UserId == userId && organization.DeletedAt == null
+                                           orderby organization.Name
+                                           select new MyOrg(organization.Id, organization.Slug, organization.Name, member.Role!.Name)).ToListAsync(cancellationToken);
+        cache.Set(key, mine, TimeSpan.FromSeconds(sessions.Value.RevalidationSeconds));
+        return mine;
     }
 
     /// <summary>Every organization with its member count (the system administrators' view).</summary>
@@ -203,6 +226,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
             return OrgResult<OrgView>.Refused(OrgOutcome.Conflict, "Another organization has this slug.");
         }
         await transaction.CommitAsync(cancellationToken);
+        AnnounceMembersChanged(organization.Id);
         return OrgResult<OrgView>.Ok(new OrgView(organization.Id, organization.Name, organization.Slug, organization.CreatedAt));
     }
 
@@ -227,6 +251,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
             ActorUserId = actorUserId, TargetType = AuditTargets.Organization, TargetId = organization.Id, OrganizationId = organization.Id, Details = new { name = organization.Name },
         });
         await db.SaveChangesAsync(cancellationToken);
+        AnnounceMembersChanged(organization.Id);
         return OrgResult<bool>.Ok(true);
     }
 
@@ -391,6 +416,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        AnnounceMembersChanged(org.Organization.Id);
         return OrgResult<OrgRoleView>.Ok(ToView(role, await db.OrgMembers.CountAsync(m => m.OrgRoleId == role.Id, cancellationToken)));
     }
 

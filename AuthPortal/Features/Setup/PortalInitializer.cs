@@ -27,7 +27,7 @@ public static class PortalInitializer
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        await MigrationGate.MigrateAsync(db, cancellationToken);
     }
 
     public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)

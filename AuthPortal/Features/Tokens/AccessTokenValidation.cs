@@ -66,12 +66,8 @@ public static class AccessTokenValidation
                     },
                     OnTokenValidated = async context =>
                     {
-                        // A revoked or expired session ends its access tokens at once, whatever their exp says.
-                        if (context.SecurityToken is JsonWebToken jwt && StrictShapeProblem(jwt) is { } problem)
-                        {
-                            context.Fail(problem);
-                            return;
-                        }
+                        // A revoked or expired session ends its access tokens at once, whatever their exp says. (The
+                        // token's strict shape was checked with its signature, in ValidatedTokenCache.)
                         var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
                         var principal = context.Principal!;
                         if (!await sessions.ValidateAsync(principal.SessionId(), principal.FindUserId(), cancellationToken: context.HttpContext.RequestAborted))

@@ -12,7 +12,8 @@ namespace AuthPortal.Features.Tokens;
 /// <see cref="IdleFor"/> without a request, and never past its <c>exp</c>): a client that fetches a new token for each
 /// call would otherwise hold a token's worth of memory per call for the whole token lifetime. Only what validated is kept
 /// (an invalid token is checked in full every time), each caller gets its own copy of the identity, and the session
-/// check (<c>OnTokenValidated</c>) still runs on every request, so a revoked session ends the token as before.
+/// check (<c>OnTokenValidated</c>) still runs on every request, so a revoked session ends the token as before. The strict
+/// shape check (<see cref="AccessTokenValidation.StrictShapeProblem"/>) runs with the signature check, once per token.
 /// </summary>
 public sealed class ValidatedTokenCache(IMemoryCache cache, TimeProvider time) : JsonWebTokenHandler
 {
@@ -34,6 +35,11 @@ public sealed class ValidatedTokenCache(IMemoryCache cache, TimeProvider time) :
             };
         }
         var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result is { IsValid: true, SecurityToken: JsonWebToken shaped } && AccessTokenValidation.StrictShapeProblem(shaped) is { } problem)
+        {
+            // Checked once, here, rather than on every request: what is cached has passed it.
+            return new TokenValidationResult { IsValid = false, Exception = new SecurityTokenValidationException(problem) };
+        }
         if (result is { IsValid: true, SecurityToken: JsonWebToken validated })
         {
             cache.Set(key, new TokenValidationResult

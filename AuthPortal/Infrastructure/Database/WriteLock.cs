@@ -19,6 +19,9 @@ public static class WriteLock
     /// <summary>Start-up seeding and the first administrator: instances starting together on an empty database take turns.</summary>
     public const long FirstRun = 0x4150_0003;
 
+    /// <summary>Applying migrations: held for the whole run, on a connection of its own (<see cref="MigrationGate"/>).</summary>
+    public const long Migrations = 0x4150_0004;
+
     /// <summary>
     /// Whether other connections can still write while this lock is held (PostgreSQL's advisory locks name one
     /// resource); on SQLite the lock is the database's only write lock, so work on another connection would wait on it.
