@@ -1,0 +1,73 @@
+using AuthPortal.Tests.Support;
+using Microsoft.Playwright;
+
+namespace AuthPortal.Bench.Suite;
+
+/// <summary>
+/// #7: what one idle Blazor circuit costs the server. Chromium (Debian's, through Playwright) opens the dashboard of one
+/// signed-in person in more and more tabs, each with its own live circuit; after each batch the managed heap is read after
+/// a full collection (<see cref="ManagedHeap"/>, as dotnet-gcdump does) together with resident memory, and the growth
+/// of a batch divided by its tabs is one repetition. The tabs stay open, so the last batch runs with every circuit live.
+/// </summary>
+internal static class CircuitMemory
+{
+    public static readonly string[] ChromiumArgs =
+        ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+         "--disable-quic", "--renderer-process-limit=4", "--disable-background-timer-throttling", "--disable-renderer-backgrounding"];
+
+    public sealed record Batch(int CircuitsOpen, double HeapKilobytesPerCircuit, double ResidentKilobytesPerCircuit);
+
+    public static async Task<IReadOnlyList<Batch>> MeasureAsync(AppProcess app, string cookieHeader, int batches, int perBatch)
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium", Headless = true, Args = ChromiumArgs,
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.Url });
+        context.SetDefaultTimeout(60_000);
+        var uri = new Uri(app.Url);
+        await context.AddCookiesAsync(cookieHeader.Split("; ").Select(pair => pair.Split('=', 2)).Select(p => new Cookie
+        {
+            Name = p[0], Value = p[1], Domain = uri.Host, Path = "/", HttpOnly = true, SameSite = SameSiteAttribute.Lax,
+        }));
+
+        // One circuit first, closed again: what every circuit shares (JIT'd code, caches, pools) is paid before the baseline.
+        var warm = await OpenAsync(context);
+        await warm.CloseAsync();
+        var heap = await HeapMegabytesAsync(app);
+        var resident = app.ResidentMegabytes();
+        var results = new List<Batch>();
+        var open = 0;
+        for (var b = 0; b < batches; b++)
+        {
+            foreach (var chunk in Enumerable.Range(0, perBatch).Chunk(5))
+            {
+                await Task.WhenAll(chunk.Select(_ => OpenAsync(context)));
+            }
+            open += perBatch;
+            var heapNow = await HeapMegabytesAsync(app);
+            var residentNow = app.ResidentMegabytes();
+            results.Add(new Batch(open, (heapNow - heap) * 1024 / perBatch, (residentNow - resident) * 1024 / perBatch));
+            Console.WriteLine($"  {open} circuits: heap {heapNow:0.0} MB (+{(heapNow - heap) * 1024 / perBatch:0} KB each), RSS {residentNow:0} MB (+{(residentNow - resident) * 1024 / perBatch:0} KB each)");
+            (heap, resident) = (heapNow, residentNow);
+        }
+        return results;
+    }
+
+    private static async Task<IPage> OpenAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/");
+        // The shell marks itself once its circuit is up (the E2E tests wait for the same).
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        if (page.Url.Contains("/Account/Login", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("The circuits' browser is not signed in.");
+        }
+        return page;
+    }
+
+    private static async Task<double> HeapMegabytesAsync(AppProcess app) =>
+        await ManagedHeap.AfterFullCollectionAsync(app.ProcessId, TimeSpan.FromSeconds(60)) / 1024.0 / 1024.0;
+}
