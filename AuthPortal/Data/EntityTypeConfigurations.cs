@@ -138,6 +138,9 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
         audit.HasIndex(a => new { a.TargetType, a.TargetId });
         audit.HasIndex(a => new { a.Action, a.OccurredAt });
+        // The audit view filters by address and by a target id alone (any type): at a million events a scan is slow.
+        audit.HasIndex(a => a.IpAddress);
+        audit.HasIndex(a => a.TargetId);
     }
 }
 

@@ -296,7 +296,11 @@ namespace AuthPortal.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("IpAddress");
+
                     b.HasIndex("OccurredAt");
+
+                    b.HasIndex("TargetId");
 
                     b.HasIndex("Action", "OccurredAt");
 

@@ -289,7 +289,11 @@ namespace AuthPortal.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("IpAddress");
+
                     b.HasIndex("OccurredAt");
+
+                    b.HasIndex("TargetId");
 
                     b.HasIndex("Action", "OccurredAt");
 

@@ -37,7 +37,7 @@ internal sealed class AppProcess : IAsyncDisposable
         ["Logging__LogLevel__AuthPortal.Requests"] = "Warning",
     };
 
-    public static async Task<AppProcess> StartAsync(string appDll, IReadOnlyDictionary<string, string> settings)
+    public static async Task<AppProcess> StartAsync(string appDll, IReadOnlyDictionary<string, string> settings, string environment = "Production")
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -48,7 +48,7 @@ internal sealed class AppProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(appDll);
         start.Environment["Urls"] = $"http://127.0.0.1:{port}";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (key, value) in settings)
         {

@@ -152,7 +152,9 @@ internal static partial class BenchSuite
         Console.WriteLine("Idle circuits");
         var (batches, perBatch) = quick ? (3, 2) : (3, 70);
         IReadOnlyList<CircuitMemory.Batch> circuits;
-        await using (var app = await AppProcess.StartAsync(appDll, AppProcess.Settings(database)))
+        // A published app carries Blazor's script; a build output (the test suite's smoke run) serves it only in Development.
+        var published = File.Exists(Path.Combine(Path.GetDirectoryName(appDll)!, "wwwroot", "_framework", "blazor.web.js"));
+        await using (var app = await AppProcess.StartAsync(appDll, AppProcess.Settings(database), published ? "Production" : "Development"))
         {
             circuits = await CircuitMemory.MeasureAsync(app, await SignInCookieAsync(app.Url, people[2]), batches, perBatch);
         }
