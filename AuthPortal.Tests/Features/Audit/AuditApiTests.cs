@@ -62,6 +62,32 @@ public sealed class AuditApiTests(ClockPortal factory) : IClassFixture<ClockPort
     }
 
     [Fact]
+    public async Task TheOrganizationTabsExportIsItsOwnersAndHoldsOnlyItsEvents()
+    {
+        await factory.CreateUserAsync("export-owner@example.com");
+        await factory.CreateUserAsync("export-stranger@example.com");
+        var api = factory.CreatePortalClient();
+        var ownerToken = (await api.GetTokensAsync("export-owner@example.com")).AccessToken;
+        var strangerToken = (await api.GetTokensAsync("export-stranger@example.com")).AccessToken;
+        var mine = await (await api.SendWithTokenAsync(HttpMethod.Post, "/api/orgs", ownerToken, new { name = "Exported" })).JsonAsync();
+        var theirs = (await (await api.SendWithTokenAsync(HttpMethod.Post, "/api/orgs", strangerToken, new { name = "Not Exported" })).JsonAsync()).GetProperty("id").GetString();
+        var path = $"/orgs/{mine.GetProperty("slug").GetString()}/audit/export";
+
+        var owner = factory.CreatePortalClient();
+        await owner.SignInAsync("export-owner@example.com");
+        var csv = await owner.GetAsync($"{path}?organizationId={theirs}");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        var rows = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, row => Assert.Equal(mine.GetProperty("id").GetString(), row.Split(',')[7]));
+
+        var stranger = factory.CreatePortalClient();
+        await stranger.SignInAsync("export-stranger@example.com");
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync(path)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"{path}?from=someday")).StatusCode);
+    }
+
+    [Fact]
     public async Task RetentionRemovesOldEventsRecordsItAndTheChainStillVerifies()
     {
         var audit = factory.Services.GetRequiredService<AuditLog>();

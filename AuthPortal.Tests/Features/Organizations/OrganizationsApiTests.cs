@@ -238,4 +238,22 @@ public sealed class OrganizationsApiTests(ClockPortal factory) : IClassFixture<C
         // The accepted invitation still named the role: that used to fail the deletion with a 500.
         await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}/roles/{roleId}", ownerToken), HttpStatusCode.NoContent);
     }
+
+    [Fact]
+    public async Task MeListsAnOrganizationAsSoonAsTheMemberJoinsAndNotOnceTheyAreRemovedOrItIsRenamed()
+    {
+        var (owner, ownerToken, _) = await PersonAsync("cache-owner@example.com");
+        var (member, memberToken, memberId) = await PersonAsync("cache-member@example.com");
+        async Task<List<string>> MyOrgNamesAsync() => (await JsonOf(await member.GetWithTokenAsync("/api/me", memberToken), HttpStatusCode.OK))
+            .GetProperty("organizations").EnumerateArray().Select(o => o.GetProperty("name").GetString()!).ToList();
+        var orgId = await CreateOrgAsync(owner, ownerToken, "Cached Org");
+        Assert.DoesNotContain("Cached Org", await MyOrgNamesAsync()); // now cached for this person
+
+        await JoinAsync(owner, ownerToken, orgId, "cache-member@example.com", "Member");
+        Assert.Contains("Cached Org", await MyOrgNamesAsync());
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}", ownerToken, new { name = "Cached Org Renamed" }), HttpStatusCode.OK);
+        Assert.Contains("Cached Org Renamed", await MyOrgNamesAsync());
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}/members/{memberId}", ownerToken), HttpStatusCode.NoContent);
+        Assert.DoesNotContain("Cached Org Renamed", await MyOrgNamesAsync());
+    }
 }

@@ -33,6 +33,19 @@ public sealed class RegistrationTests(DefaultPortal factory) : IClassFixture<Def
         Assert.True(await factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.LockedOut && e.TargetId == user.Id)));
     }
 
+    [Fact]
+    public async Task RegistrationsRacingForOneAddressAllGetTheSameAnswerAndMakeOneAccount()
+    {
+        var client = factory.CreatePortalClient();
+        var body = new { email = "racing-registrant@example.com", displayName = "Racer", password = Accounts.Password };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.PostAsJsonAsync("/api/auth/register", body)));
+
+        // Whether the address was free is never told: the winner and every loser get 202 (the losers' owner gets a notice).
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Accepted, a.StatusCode));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Users.CountAsync(u => u.NormalizedEmail == "RACING-REGISTRANT@EXAMPLE.COM")));
+    }
+
     private static Dictionary<string, string> Form(string email, string password = Accounts.Password, string? confirm = null, string name = "New Person") => new()
     {
         ["Input.Email"] = email,

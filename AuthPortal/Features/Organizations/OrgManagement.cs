@@ -445,7 +445,8 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         }
         // Accepted, cancelled and expired invitations still name the role; they are history (the audit log keeps it), so
         // they go with it instead of blocking the deletion.
-        await db.Invitations.Where(i => i.OrgRoleId == roleId).ExecuteDeleteAsync(cancellationToken);
+        await db.Invitations.Where(i => i.OrgRoleId == roleId && (i.AcceptedAt != null || i.CancelledAt != null || i.ExpiresAt <= now))
+            .ExecuteDeleteAsync(cancellationToken);
         db.OrgRoles.Remove(role);
         audit.Append(db, new AuditRecord(AuditActions.OrgRoleDeleted)
         {

@@ -1,8 +1,8 @@
 namespace AuthPortal.Features.Sessions;
 
 /// <summary>
-/// Once an hour: ends (and audits as <c>session.expired</c>) sessions past their timeouts that nobody presented again,
-/// then deletes sessions that ended more than 30 days ago.
+/// Once an hour: deletes sessions that ended more than 30 days ago, then ends (and audits as <c>session.expired</c>)
+/// sessions past their timeouts that nobody presented again.
 /// </summary>
 internal sealed class SessionCleanup(SessionStore sessions, TimeProvider time, ILogger<SessionCleanup> logger) : BackgroundService
 {
@@ -15,15 +15,16 @@ internal sealed class SessionCleanup(SessionStore sessions, TimeProvider time, I
         {
             try
             {
-                var expired = await sessions.ExpireDueAsync(stoppingToken);
-                if (expired > 0)
-                {
-                    logger.LogInformation("Ended {Count} sessions past their idle or absolute timeout", expired);
-                }
+                // Deleted first: a session that ran out long ago goes without a belated event dated now.
                 var deleted = await sessions.DeleteEndedAsync(KeepEndedFor, stoppingToken);
                 if (deleted > 0)
                 {
                     logger.LogInformation("Deleted {Count} sessions that ended more than 30 days ago", deleted);
+                }
+                var expired = await sessions.ExpireDueAsync(stoppingToken);
+                if (expired > 0)
+                {
+                    logger.LogInformation("Ended {Count} sessions past their idle or absolute timeout", expired);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

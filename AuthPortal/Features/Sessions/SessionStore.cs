@@ -289,7 +289,9 @@ public sealed class SessionStore(
         notices.Send(EndedTopic, sessionIds);
     }
 
-    // The rows and their audit events commit together; only then do caches and live circuits hear of it.
+    // The rows and their audit events commit together; only then do caches and live circuits hear of it. Each row is
+    // ended with a conditional update: a presented expired session, the hourly sweep (on every instance) and a
+    // revocation may race for one session, and only the one that ends it records it.
     private async Task EndAsync(AppDbContext db, IReadOnlyList<UserSession> sessions, Revocation revocation, string action, CancellationToken cancellationToken)
     {
         if (sessions.Count == 0)
@@ -297,11 +299,19 @@ public sealed class SessionStore(
             return;
         }
         var now = time.GetUtcNow();
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var ended = new List<string>();
         foreach (var session in sessions)
         {
-            session.RevokedAt = now;
-            session.RevokedReason = revocation.Reason;
             MarkEnded(session.Id);
+            var id = session.Id;
+            var changed = await db.UserSessions.Where(s => s.Id == id && s.RevokedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now).SetProperty(x => x.RevokedReason, revocation.Reason), cancellationToken);
+            if (changed == 0)
+            {
+                continue;
+            }
+            ended.Add(id);
             audit.Append(db, new AuditRecord(action)
             {
                 ActorUserId = revocation.ActorUserId, ActorKind = revocation.ActorKind, TargetType = AuditTargets.Session, TargetId = session.Id,
@@ -317,9 +327,14 @@ public sealed class SessionStore(
             }
         }
         await db.SaveChangesAsync(cancellationToken);
-        var ended = sessions.Select(s => s.Id).ToList();
-        bus.Publish(ended);
-        notices.Send(EndedTopic, ended);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        // Every one of them is over, whoever recorded it: this instance's pages and the others' caches drop them all.
+        var over = sessions.Select(s => s.Id).ToList();
+        bus.Publish(over);
+        notices.Send(EndedTopic, over);
     }
 
     private void MarkEnded(string sessionId)

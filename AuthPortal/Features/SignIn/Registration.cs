@@ -81,6 +81,16 @@ public sealed class Registration(
             }
             throw;
         }
+        if (!result.Succeeded && result.Errors.Any(e => e.Code is nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName)))
+        {
+            // The same race, reported by the store (the unique email index): the loser is treated like a repeat too,
+            // so the answer never says whether the address was free.
+            db.ChangeTracker.Clear();
+            if (await userManager.FindByEmailAsync(email) is { } taken)
+            {
+                return await AlreadyRegisteredAsync(taken, candidate, password, email, baseUri, started);
+            }
+        }
         if (!result.Succeeded)
         {
             return new Outcome(Status.Invalid, result, null);

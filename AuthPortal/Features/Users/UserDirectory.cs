@@ -119,18 +119,21 @@ public sealed class UserDirectory(IDbContextFactory<AppDbContext> dbFactory, IMe
         }
         if (filter.SignedInWithinDays is { } days)
         {
-            var since = now.AddDays(-Math.Max(0, days));
+            var since = now.AddDays(-Math.Clamp(days, 0, MaxDays));
             query = query.Where(u => u.LastSignInAt != null && u.LastSignInAt >= since);
             narrowed = true;
         }
         if (filter.CreatedWithinDays is { } joinedDays)
         {
-            var since = now.AddDays(-Math.Max(0, joinedDays));
+            var since = now.AddDays(-Math.Clamp(joinedDays, 0, MaxDays));
             query = query.Where(u => u.CreatedAt >= since);
             narrowed = true;
         }
         return (query, narrowed);
     }
+
+    /// <summary>"Within N days" filters look back at most this far (a larger N means the same, and cannot overflow a date).</summary>
+    private const int MaxDays = 36_500;
 
     /// <summary>Past this many matches a condition is not "few": it is applied row by row as the list is walked.</summary>
     private const int FewLimit = 2_000;

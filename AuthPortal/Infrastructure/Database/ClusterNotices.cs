@@ -57,7 +57,8 @@ public sealed class ClusterNotices(string? postgresConnectionString, IServicePro
         {
             return;
         }
-        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgresConnectionString) { MaxPoolSize = 2, Enlist = false }.ConnectionString);
+        // Keepalive: the listening connection sits idle, and a half-open one would otherwise drop notices without an error.
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgresConnectionString) { MaxPoolSize = 2, Enlist = false, KeepAlive = 15 }.ConnectionString);
         await Task.WhenAll(ListenAsync(stoppingToken), SendQueuedAsync(stoppingToken));
     }
 
