@@ -72,6 +72,11 @@ public sealed class AppInstance : IDisposable
             {
                 // not listening yet
             }
+            catch (TaskCanceledException)
+            {
+                // listening, but its first answer (migrations, keys, first run) took longer than one probe waits on a busy
+                // machine: ask again until the deadline
+            }
             await Task.Delay(100);
         }
         throw new TimeoutException($"Instance {Name} was not ready within {timeout}:\n{string.Join('\n', Output.TakeLast(40))}");
@@ -209,6 +214,11 @@ public sealed class ScaleOutCluster : IAsyncLifetime
             catch (HttpRequestException)
             {
                 // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // listening, but its first answer (migrations, keys, first run) took longer than one probe waits on a busy
+                // machine: ask again until the deadline
             }
             await Task.Delay(100);
         }

@@ -232,6 +232,8 @@ namespace AuthPortal.Migrations.Postgres
                         .IsUnique()
                         .HasDatabaseName("UserNameIndex");
 
+                    b.HasIndex("TwoFactorEnabled", "LastSignInAt");
+
                     b.ToTable("AspNetUsers", (string)null);
                 });
 

@@ -227,6 +227,8 @@ namespace AuthPortal.Migrations.Sqlite
                         .IsUnique()
                         .HasDatabaseName("UserNameIndex");
 
+                    b.HasIndex("TwoFactorEnabled", "LastSignInAt");
+
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
