@@ -5,9 +5,6 @@ namespace AuthPortal.Tests.E2E;
 /// <summary>The real app on Kestrel (a real port) and Debian's Chromium driven by Playwright.</summary>
 public sealed class BrowserPortal : IAsyncDisposable
 {
-    public static readonly string[] ChromiumArgs =
-        ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-
     private IPlaywright? _playwright;
 
     private BrowserPortal(PortalFactory portal) => Portal = portal;
@@ -30,16 +27,9 @@ public sealed class BrowserPortal : IAsyncDisposable
             BaseUrl = portal.ClientOptions.BaseAddress.ToString().TrimEnd('/').Replace("127.0.0.1", "localhost", StringComparison.Ordinal),
         };
         browserPortal._playwright = await Playwright.CreateAsync();
-        browserPortal.Browser = await browserPortal._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ChromiumArgs,
-        });
+        browserPortal.Browser = await browserPortal._playwright.Chromium.LaunchAsync(DebianChromium.LaunchOptions());
         return browserPortal;
     }
-
-    public static string ChromiumPath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
     /// <summary>A page in a new browser context (its own cookies), optionally signed in from a saved storage state.</summary>
     public async Task<IPage> NewPageAsync(bool darkMode = false, string? storageState = null, ViewportSize? viewport = null)

@@ -71,10 +71,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         var beforeCircuits = app.Footprint();
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserPortal.ChromiumPath, Headless = true, Args = BrowserPortal.ChromiumArgs,
-        });
+        await using var browser = await playwright.Chromium.LaunchAsync(DebianChromium.LaunchOptions());
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.Url });
         context.SetDefaultTimeout(60_000);
         context.SetDefaultNavigationTimeout(60_000);

@@ -235,10 +235,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
     {
         var email = await SeedPersonAsync("live-page");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = E2E.BrowserPortal.ChromiumPath, Headless = true, Args = E2E.BrowserPortal.ChromiumArgs,
-        });
+        await using var browser = await playwright.Chromium.LaunchAsync(DebianChromium.LaunchOptions());
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = cluster.ProxyUrl });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();

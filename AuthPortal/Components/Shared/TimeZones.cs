@@ -15,7 +15,7 @@ public static class TimeZones
         {
             return "never";
         }
-        var zone = IsKnown(timeZone) && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone!, out var found) ? found : TimeZoneInfo.Utc;
+        var zone = ZoneOf(timeZone);
         var local = TimeZoneInfo.ConvertTime(instant, zone);
         return $"{local.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {Abbreviation(zone, local)}";
     }
@@ -23,7 +23,7 @@ public static class TimeZones
     /// <summary>The instant a calendar day starts in <paramref name="timeZone"/> (a date picked by a viewer means their day, not UTC's).</summary>
     public static DateTimeOffset StartOfDay(DateTime date, string? timeZone)
     {
-        var zone = IsKnown(timeZone) && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone!, out var found) ? found : TimeZoneInfo.Utc;
+        var zone = ZoneOf(timeZone);
         var midnight = DateTime.SpecifyKind(date.Date, DateTimeKind.Unspecified);
         // A midnight skipped by a daylight-saving jump starts the day an hour later.
         while (zone.IsInvalidTime(midnight))
@@ -32,6 +32,10 @@ public static class TimeZones
         }
         return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(midnight, zone), TimeSpan.Zero);
     }
+
+    // An unknown or missing zone reads as UTC.
+    private static TimeZoneInfo ZoneOf(string? timeZone) =>
+        IsKnown(timeZone) && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone!, out var found) ? found : TimeZoneInfo.Utc;
 
     private static string Abbreviation(TimeZoneInfo zone, DateTimeOffset local) =>
         zone == TimeZoneInfo.Utc ? "UTC" : $"UTC{(local.Offset < TimeSpan.Zero ? "-" : "+")}{local.Offset:hh\\:mm}";

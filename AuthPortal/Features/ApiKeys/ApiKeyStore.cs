@@ -76,6 +76,17 @@ public sealed class ApiKeyStore(
         return keys.Select(k => ToView(k, requests.GetValueOrDefault(k.Id))).ToList();
     }
 
+    /// <summary>Keys in use: neither revoked nor expired. The lists, the quota and the dashboard's counts read the same.</summary>
+    public static IQueryable<ApiKey> Live(IQueryable<ApiKey> keys, DateTimeOffset now) =>
+        keys.Where(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now));
+
+    /// <summary>Live keys that end within <paramref name="days"/>.</summary>
+    public static IQueryable<ApiKey> ExpiringWithin(IQueryable<ApiKey> keys, DateTimeOffset now, int days)
+    {
+        var until = now.AddDays(days);
+        return Live(keys, now).Where(k => k.ExpiresAt != null && k.ExpiresAt <= until);
+    }
+
     /// <summary>The administrators' list counts at most this many matches.</summary>
     public const int CountLimit = 10_000;
 
@@ -89,12 +100,8 @@ public sealed class ApiKeyStore(
         (page, pageSize) = Paged<AdminApiKeyRow>.Clamp(page, pageSize);
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now));
-        if (expiringWithinDays is { } days)
-        {
-            var until = now.AddDays(days);
-            query = query.Where(k => k.ExpiresAt != null && k.ExpiresAt <= until);
-        }
+        var keys = db.ApiKeys.AsNoTracking();
+        var query = expiringWithinDays is { } days ? ExpiringWithin(keys, now, days) : Live(keys, now);
         if (!string.IsNullOrWhiteSpace(search))
         {
             var term = search.Trim();
@@ -146,7 +153,7 @@ public sealed class ApiKeyStore(
         };
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await db.ApiKeys.CountAsync(k => k.UserId == userId && k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), cancellationToken) >= options.Value.MaxPerUser)
+        if (await Live(db.ApiKeys.Where(k => k.UserId == userId), now).CountAsync(cancellationToken) >= options.Value.MaxPerUser)
         {
             return (null, [], true);
         }

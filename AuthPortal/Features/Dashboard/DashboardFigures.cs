@@ -1,5 +1,6 @@
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
+using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.AuditTrail;
 using AuthPortal.Features.Sessions;
 using Microsoft.EntityFrameworkCore;
@@ -25,6 +26,9 @@ public sealed record MyFigures(int Organizations, int ActiveSessions, int KeysEx
 public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, AuditSearch audit, SessionStore sessions, IMemoryCache cache, TimeProvider time)
 {
     public const int ChartDays = 30;
+
+    /// <summary>"About to expire": keys that end within this many days.</summary>
+    public const int SoonDays = 7;
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
 
     public async Task<AdminFigures> ForAdministratorsAsync(CancellationToken cancellationToken = default) =>
@@ -37,13 +41,12 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
     public async Task<MyFigures> ForUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        var soon = now.AddDays(7);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.LastSignInAt, u.TwoFactorEnabled }).SingleAsync(cancellationToken);
         return new MyFigures(
             await db.OrgMembers.CountAsync(m => m.UserId == userId && db.Organizations.Any(o => o.Id == m.OrganizationId && o.DeletedAt == null), cancellationToken),
             await sessions.CountLiveAsync(db, userId, cancellationToken),
-            await db.ApiKeys.CountAsync(k => k.UserId == userId && k.RevokedAt == null && k.ExpiresAt > now && k.ExpiresAt <= soon, cancellationToken),
+            await ApiKeyStore.ExpiringWithin(db.ApiKeys.Where(k => k.UserId == userId), now, SoonDays).CountAsync(cancellationToken),
             user.LastSignInAt, user.TwoFactorEnabled);
     }
 
@@ -51,7 +54,6 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
     public async Task<AdminFigures> ComputeForAdministratorsAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        var soon = now.AddDays(7);
         var firstDay = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-(ChartDays - 1));
         var since = new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -76,8 +78,8 @@ public sealed class DashboardFigures(IDbContextFactory<AppDbContext> dbFactory, 
             await sessions.CountLiveAsync(db, cancellationToken: cancellationToken),
             await people.CountAsync(u => u.LockoutEnd != null && u.LockoutEnd > now, cancellationToken),
             await people.CountAsync(u => !u.TwoFactorEnabled, cancellationToken),
-            await db.ApiKeys.CountAsync(k => k.RevokedAt == null && (k.ExpiresAt == null || k.ExpiresAt > now), cancellationToken),
-            await db.ApiKeys.CountAsync(k => k.RevokedAt == null && k.ExpiresAt > now && k.ExpiresAt <= soon, cancellationToken),
+            await ApiKeyStore.Live(db.ApiKeys, now).CountAsync(cancellationToken),
+            await ApiKeyStore.ExpiringWithin(db.ApiKeys, now, SoonDays).CountAsync(cancellationToken),
             chart,
             (await audit.SearchAsync(new AuditFilter(), 1, 10, cancellationToken)).Items);
     }

@@ -80,19 +80,23 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
 
     void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> organizationIds)
     {
-        Interlocked.Increment(ref _generation);
         foreach (var id in organizationIds)
         {
-            MembersChanged?.Invoke(id);
+            MembersChangedHere(id);
         }
     }
 
     // After the commit: this instance's cached lists and open pages at once, the other instances' through their notice.
     private void AnnounceMembersChanged(string organizationId)
     {
+        MembersChangedHere(organizationId);
+        notices.Send(MembersChangedTopic, [organizationId]);
+    }
+
+    private void MembersChangedHere(string organizationId)
+    {
         Interlocked.Increment(ref _generation);
         MembersChanged?.Invoke(organizationId);
-        notices.Send(MembersChangedTopic, [organizationId]);
     }
 
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);

@@ -31,14 +31,7 @@ public sealed class SessionStore(
 
     string IClusterNoticeHandler.Topic => EndedTopic;
 
-    void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> sessionIds)
-    {
-        foreach (var id in sessionIds)
-        {
-            MarkEnded(id);
-        }
-        bus.Publish(sessionIds);
-    }
+    void IClusterNoticeHandler.OnNotice(IReadOnlyList<string> sessionIds) => EndedHere(sessionIds);
 
     /// <summary>LastSeenAt is written at most this often, so browsing does not mean a write per request.</summary>
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
@@ -279,14 +272,22 @@ public sealed class SessionStore(
     }
 
     /// <summary>For sessions whose rows vanished with their user: stop honouring them here and tell live circuits.</summary>
-    public void ForgetDeleted(IReadOnlyCollection<string> sessionIds)
+    public void ForgetDeleted(IReadOnlyCollection<string> sessionIds) => Ended(sessionIds);
+
+    // This instance's caches and live circuits drop the sessions, and the other instances are told to do the same.
+    private void Ended(IReadOnlyCollection<string> sessionIds)
+    {
+        EndedHere(sessionIds);
+        notices.Send(EndedTopic, sessionIds);
+    }
+
+    private void EndedHere(IReadOnlyCollection<string> sessionIds)
     {
         foreach (var id in sessionIds)
         {
             MarkEnded(id);
         }
         bus.Publish(sessionIds);
-        notices.Send(EndedTopic, sessionIds);
     }
 
     // The rows and their audit events commit together; only then do caches and live circuits hear of it. Each row is
@@ -332,9 +333,7 @@ public sealed class SessionStore(
             await transaction.CommitAsync(cancellationToken);
         }
         // Every one of them is over, whoever recorded it: this instance's pages and the others' caches drop them all.
-        var over = sessions.Select(s => s.Id).ToList();
-        bus.Publish(over);
-        notices.Send(EndedTopic, over);
+        Ended(sessions.Select(s => s.Id).ToList());
     }
 
     private void MarkEnded(string sessionId)

@@ -63,28 +63,14 @@ public sealed class Registration(
             DisplayName = displayName.Trim(),
             CreatedAt = time.GetUtcNow(),
         };
-        IdentityResult result;
-        try
+        var result = await audit.RecordWithAsync(db, new AuditRecord(AuditActions.Registered)
         {
-            result = await audit.RecordWithAsync(db, new AuditRecord(AuditActions.Registered)
-            {
-                ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { method = "self" },
-            }, () => userManager.CreateAsync(user, password));
-        }
-        catch (DbUpdateException)
-        {
-            // Two registrations of the same address at once: the loser is treated like a repeat.
-            db.ChangeTracker.Clear();
-            if (await userManager.FindByEmailAsync(email) is { } raced)
-            {
-                return await AlreadyRegisteredAsync(raced, candidate, password, email, baseUri, started);
-            }
-            throw;
-        }
+            ActorUserId = user.Id, TargetType = AuditTargets.User, TargetId = user.Id, Details = new { method = "self" },
+        }, () => userManager.CreateAsync(user, password));
         if (!result.Succeeded && result.Errors.Any(e => e.Code is nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName)))
         {
-            // The same race, reported by the store (the unique email index): the loser is treated like a repeat too,
-            // so the answer never says whether the address was free.
+            // Two registrations of the same address at once (Identity's check, or the store's unique index for a closer
+            // race): the loser is treated like a repeat, so the answer never says whether the address was free.
             db.ChangeTracker.Clear();
             if (await userManager.FindByEmailAsync(email) is { } taken)
             {
