@@ -86,6 +86,31 @@ public sealed class RefreshReuseTests(ClockPortal factory) : IClassFixture<Clock
         Assert.Equal("invalid_grant", await (await client.RefreshGrantAsync(second.RefreshToken)).ErrorCodeAsync());
         Assert.Equal(RevocationReasons.RefreshTokenReused, await RevokedReasonAsync(SessionOf(first)));
     }
+
+    [Fact]
+    public async Task ARefreshIsAUseOfTheSessionAndAnIdleSessionCannotBeRefreshed()
+    {
+        await factory.CreateUserAsync("idle-refresher@example.com");
+        var client = factory.CreatePortalClient();
+        var first = await client.GetTokensAsync("idle-refresher@example.com");
+        var session = SessionOf(first);
+        Task<DateTimeOffset> LastSeenAsync() => factory.WithDbAsync(db => db.UserSessions.Where(s => s.Id == session).Select(s => s.LastSeenAt).SingleAsync());
+
+        // Within a minute of the last use "last seen" stays (one write a minute at most); after it, a refresh moves it.
+        factory.Clock!.Advance(TimeSpan.FromSeconds(10));
+        var second = await (await client.RefreshGrantAsync(first.RefreshToken)).TokensAsync();
+        var seenAtStart = await LastSeenAsync();
+        Assert.True(factory.Clock.GetUtcNow() - seenAtStart >= TimeSpan.FromSeconds(10));
+        factory.Clock.Advance(SessionStore.TouchInterval);
+        var third = await (await client.RefreshGrantAsync(second.RefreshToken)).TokensAsync();
+        Assert.Equal(factory.Clock.GetUtcNow(), await LastSeenAsync());
+
+        // Unused for longer than the idle timeout (120 minutes by default): the refresh is refused and the session ends as idle.
+        factory.Clock.Advance(TimeSpan.FromMinutes(121));
+        Assert.Equal("invalid_grant", await (await client.RefreshGrantAsync(third.RefreshToken)).ErrorCodeAsync());
+        Assert.Equal(RevocationReasons.IdleTimeout, await RevokedReasonAsync(session));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.SessionExpired && e.TargetId == session)));
+    }
 }
 
 /// <summary>A grant's rows commit together: a failure midway leaves nothing behind.</summary>

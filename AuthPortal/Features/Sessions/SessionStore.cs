@@ -83,6 +83,18 @@ public sealed class SessionStore(
     }
 
     /// <summary>
+    /// The checks of <see cref="ValidateAsync"/> on a row the caller has just read from the database (the refresh grant
+    /// reads its session with the token): true when it may be used now. False sends the caller to
+    /// <see cref="ValidateAsync"/>, which also ends and records a session that is overdue.
+    /// </summary>
+    public bool IsUsable(UserSession session, string userId, DateTimeOffset now) =>
+        session.UserId == userId && session.RevokedAt is null && now < session.ExpiresAt && now - session.LastSeenAt < IdleTimeout
+        && !cache.TryGetValue(RevokedKey(session.Id), out _);
+
+    /// <summary>Whether a use at <paramref name="now"/> should move the session's "last seen" (at most once a <see cref="TouchInterval"/>).</summary>
+    public static bool IsTouchDue(UserSession session, DateTimeOffset now) => now - session.LastSeenAt >= TouchInterval;
+
+    /// <summary>
     /// True when the session exists, belongs to <paramref name="userId"/>, is not revoked and has not hit
     /// its idle or absolute timeout. An expired session is marked and audited the first time it is seen.
     /// </summary>

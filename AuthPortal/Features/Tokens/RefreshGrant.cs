@@ -65,23 +65,37 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
                 }, cancellationToken);
             return new Result(RefreshOutcome.Reused);
         }
-        if (token.ExpiresAt <= now || !await sessions.ValidateAsync(token.SessionId, userId, bypassCache: true, cancellationToken))
+        if (token.ExpiresAt <= now)
         {
+            return new Result(RefreshOutcome.Invalid);
+        }
+        // The session came fresh from the database with the token: checked here, without reading it again. One that is
+        // not usable goes through the session store, which ends and records an overdue one.
+        if (!sessions.IsUsable(token.Session, userId, now))
+        {
+            await sessions.ValidateAsync(token.SessionId, userId, bypassCache: true, cancellationToken);
             return new Result(RefreshOutcome.Invalid);
         }
 
         // Consume the old token, store its replacement and link them in one write transaction, so a failure
-        // midway leaves the old token usable rather than half-rotated.
+        // midway leaves the old token usable rather than half-rotated. The consuming update also requires the session to
+        // be unrevoked at that moment, so a revocation that lands after the read above still wins.
         var scope = TokenScope.Parse(token.Scope);
         var (raw, replacement) = issuer.NewRefreshToken(token.SessionId, scope);
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             var consumed = await db.RefreshTokens
-                .Where(t => t.Id == token.Id && t.ConsumedAt == null)
+                .Where(t => t.Id == token.Id && t.ConsumedAt == null && t.Session!.RevokedAt == null)
                 .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.ReplacedById, replacement.Id), cancellationToken);
             if (consumed == 0)
             {
                 return new Result(RefreshOutcome.Invalid);
+            }
+            if (SessionStore.IsTouchDue(token.Session, now))
+            {
+                // A refresh is a use of the session: it moves "last seen" as a request does, in the same transaction.
+                await db.UserSessions.Where(s => s.Id == token.SessionId)
+                    .ExecuteUpdateAsync(set => set.SetProperty(s => s.LastSeenAt, now), cancellationToken);
             }
             db.RefreshTokens.Add(replacement);
             audit.Append(db, new AuditRecord(AuditActions.TokenRefreshed)

@@ -26,18 +26,26 @@ internal static partial class BenchSuite
 {
     public const string Password = "correct horse battery staple";
 
-    private sealed record Scale(int Repetitions, TimeSpan Duration, int People, int SignInsForMemory, int ListSmall, int ListLarge, int ListRounds,
+    private sealed record Scale(int Repetitions, TimeSpan Warmup, TimeSpan Duration, int People, int SignInsForMemory, int ListSmall, int ListLarge, int ListRounds,
         int DashboardPeople, int DashboardEvents, int DashboardRounds);
 
     // #9 runs 3,000 sign-ins (PBKDF2 makes each about 35 ms of a core: 100,000 would take most of an hour on 2 cores).
-    private static readonly Scale Full = new(3, TimeSpan.FromSeconds(5), 10_000, 3_000, 10_000, 100_000, 20, 100_000, 1_000_000, 20);
-    private static readonly Scale Quick = new(3, TimeSpan.FromSeconds(0.4), 300, 200, 300, 1_000, 2, 300, 3_000, 3);
+    private static readonly Scale Full = new(3, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), 10_000, 3_000, 10_000, 100_000, 20, 100_000, 1_000_000, 20);
+    private static readonly Scale Quick = new(3, TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.4), 300, 200, 300, 1_000, 2, 300, 3_000, 3);
 
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
         var scale = quick ? Quick : Full;
-        var output = Option(args, "--out") ?? Path.Combine(FindRepositoryRoot(), "bench", "results");
+        // "--warmup 30": seconds of load before each measured rate (how long the runtime gets to tier its hot code up).
+        if (Option(args, "--warmup") is { } warmup)
+        {
+            scale = scale with { Warmup = TimeSpan.FromSeconds(double.Parse(warmup, System.Globalization.CultureInfo.InvariantCulture)) };
+        }
+        // "--only 1,2": just those figures (for profiling one of them); such a run writes only where --out says.
+        var only = Option(args, "--only")?.Split(',').Select(int.Parse).ToHashSet();
+        bool Wants(params int[] numbers) => only is null || numbers.Any(only.Contains);
+        var output = Option(args, "--out") ?? (only is null ? Path.Combine(FindRepositoryRoot(), "bench", "results") : Path.Combine(Path.GetTempPath(), "authportal-bench-only"));
         var appDll = Option(args, "--app") ?? Path.Combine(AppContext.BaseDirectory, "AuthPortal.dll");
         var work = Path.Combine(Path.GetTempPath(), $"authportal-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
@@ -74,34 +82,44 @@ internal static partial class BenchSuite
             baseMemory.Add(app.ResidentMegabytes());
 
             // 1: password grants for distinct people, against raw PBKDF2 verifications on every core (same hasher, same settings).
-            pbkdf2.Add(RawPasswordChecksPerSecond(scale.Duration, cores));
-            var next = 0;
-            signIns.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Duration, (_, _) =>
-                PasswordGrant(people[Interlocked.Increment(ref next) % people.Length])));
+            if (Wants(1))
+            {
+                pbkdf2.Add(RawPasswordChecksPerSecond(scale.Duration, cores));
+                var next = 0;
+                signIns.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) =>
+                    PasswordGrant(people[Interlocked.Increment(ref next) % people.Length])));
+            }
 
             // 2: refresh grants, each worker rotating its own chain.
-            var chains = new string[concurrency];
-            for (var w = 0; w < concurrency; w++)
+            if (Wants(2))
             {
-                chains[w] = (await TokensAsync(http, people[w % people.Length])).RefreshToken;
-            }
-            refreshes.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Duration,
-                (w, _) => new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+                var chains = new string[concurrency];
+                for (var w = 0; w < concurrency; w++)
                 {
-                    Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = chains[w] }),
-                },
-                async (w, response) => chains[w] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!) / cores);
+                    chains[w] = (await TokensAsync(http, people[w % people.Length])).RefreshToken;
+                }
+                refreshes.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration,
+                    (w, _) => new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+                    {
+                        Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = chains[w] }),
+                    },
+                    async (w, response) => chains[w] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!) / cores);
+            }
 
             // 3 and 4: /api/me with a JWT and with an API key, against the anonymous liveness probe.
+            if (!Wants(3, 4, 11))
+            {
+                continue;
+            }
             var key = await CreateKeyAsync(http, admin.AccessToken);
-            health.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Duration, (_, _) => new HttpRequestMessage(HttpMethod.Get, "/health/live")));
-            meJwt.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Duration, (_, _) => Bearer("/api/me", admin.AccessToken)));
-            meKey.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Duration, (_, _) => Bearer("/api/me", key)));
+            health.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) => new HttpRequestMessage(HttpMethod.Get, "/health/live")));
+            meJwt.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) => Bearer("/api/me", admin.AccessToken)));
+            meKey.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) => Bearer("/api/me", key)));
 
             // 11: a server-rendered page with a signed-in cookie, against the same page anonymous.
             var cookie = await SignInCookieAsync(app.Url, people[1]);
-            pageAnonymous.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Duration, (_, _) => new HttpRequestMessage(HttpMethod.Get, "/Account/AccessDenied")));
-            pageCookie.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Duration, (_, _) =>
+            pageAnonymous.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) => new HttpRequestMessage(HttpMethod.Get, "/Account/AccessDenied")));
+            pageCookie.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Get, "/Account/AccessDenied");
                 request.Headers.Add("Cookie", cookie);
@@ -118,67 +136,79 @@ internal static partial class BenchSuite
         figures.Add(Ratio(4, "GET /api/me with an API key, requests per second", "#3 (the same with a JWT)", meKey, meJwt, "≥ 0.95", r => r >= 0.95,
             $"{Median(meKey):0} requests/s"));
 
-        Console.WriteLine("User list at two sizes");
-        var listRatios = new List<double>();
-        var listP95 = new List<double>();
-        for (var repetition = 0; repetition < scale.Repetitions; repetition++)
+        if (Wants(5))
         {
-            var small = await UserListScale.MeasureAsync($"list-small-{repetition}", scale.ListSmall, scale.ListRounds);
-            var large = await UserListScale.MeasureAsync($"list-large-{repetition}", scale.ListLarge, scale.ListRounds);
-            listRatios.Add(large.P95 / small.P95);
-            listP95.Add(large.P95);
-            if (quick)
+            Console.WriteLine("User list at two sizes");
+            var listRatios = new List<double>();
+            var listP95 = new List<double>();
+            for (var repetition = 0; repetition < scale.Repetitions; repetition++)
             {
-                break;
+                var small = await UserListScale.MeasureAsync($"list-small-{repetition}", scale.ListSmall, scale.ListRounds);
+                var large = await UserListScale.MeasureAsync($"list-large-{repetition}", scale.ListLarge, scale.ListRounds);
+                listRatios.Add(large.P95 / small.P95);
+                listP95.Add(large.P95);
+                if (quick)
+                {
+                    break;
+                }
             }
+            figures.Add(new Figure(5, $"GET /api/users?search=…&page=… p95 at {scale.ListLarge:N0} users", $"the same at {scale.ListSmall:N0} users", "× baseline",
+                listRatios, "p95 ≤ 50 ms and ratio ≤ 1.5", listRatios.Count > 0 ? Median(listP95) <= 50 && Median(listRatios) <= 1.5 : null,
+                $"p95 {Median(listP95):0.0} ms (median of repetitions)"));
         }
-        figures.Add(new Figure(5, $"GET /api/users?search=…&page=… p95 at {scale.ListLarge:N0} users", $"the same at {scale.ListSmall:N0} users", "× baseline",
-            listRatios, "p95 ≤ 50 ms and ratio ≤ 1.5", listRatios.Count > 0 ? Median(listP95) <= 50 && Median(listRatios) <= 1.5 : null,
-            $"p95 {Median(listP95):0.0} ms (median of repetitions)"));
 
-        Console.WriteLine("Dashboard");
-        var dashboard = new List<double>();
-        for (var repetition = 0; repetition < scale.Repetitions; repetition++)
+        if (Wants(6))
         {
-            dashboard.Add((await DashboardScale.MeasureAsync($"dash-{repetition}", scale.DashboardPeople, scale.DashboardEvents, scale.DashboardRounds)).P95);
-            if (quick)
+            Console.WriteLine("Dashboard");
+            var dashboard = new List<double>();
+            for (var repetition = 0; repetition < scale.Repetitions; repetition++)
             {
-                break;
+                dashboard.Add((await DashboardScale.MeasureAsync($"dash-{repetition}", scale.DashboardPeople, scale.DashboardEvents, scale.DashboardRounds)).P95);
+                if (quick)
+                {
+                    break;
+                }
             }
+            figures.Add(Absolute(6, $"dashboard figures p95, cold cache, {scale.DashboardPeople:N0} users and {scale.DashboardEvents:N0} audit events", "—", "ms", dashboard,
+                "≤ 300 ms", v => v <= 300, "the administrators' figures straight from the database"));
         }
-        figures.Add(Absolute(6, $"dashboard figures p95, cold cache, {scale.DashboardPeople:N0} users and {scale.DashboardEvents:N0} audit events", "—", "ms", dashboard,
-            "≤ 300 ms", v => v <= 300, "the administrators' figures straight from the database"));
 
-        Console.WriteLine("Idle circuits");
-        var (batches, perBatch) = quick ? (3, 2) : (3, 70);
-        IReadOnlyList<CircuitMemory.Batch> circuits;
-        // A published app carries Blazor's script; a build output (the test suite's smoke run) serves it only in Development.
-        var published = File.Exists(Path.Combine(Path.GetDirectoryName(appDll)!, "wwwroot", "_framework", "blazor.web.js"));
-        await using (var app = await AppProcess.StartAsync(appDll, AppProcess.Settings(database), published ? "Production" : "Development"))
+        if (Wants(7))
         {
-            circuits = await CircuitMemory.MeasureAsync(app, await SignInCookieAsync(app.Url, people[2]), batches, perBatch);
+            Console.WriteLine("Idle circuits");
+            var (batches, perBatch) = quick ? (3, 2) : (3, 70);
+            IReadOnlyList<CircuitMemory.Batch> circuits;
+            // A published app carries Blazor's script; a build output (the test suite's smoke run) serves it only in Development.
+            var published = File.Exists(Path.Combine(Path.GetDirectoryName(appDll)!, "wwwroot", "_framework", "blazor.web.js"));
+            await using (var app = await AppProcess.StartAsync(appDll, AppProcess.Settings(database), published ? "Production" : "Development"))
+            {
+                circuits = await CircuitMemory.MeasureAsync(app, await SignInCookieAsync(app.Url, people[2]), batches, perBatch);
+            }
+            var heapPerCircuit = circuits.Select(c => c.HeapKilobytesPerCircuit).ToList();
+            var residentPerCircuit = circuits.Select(c => c.ResidentKilobytesPerCircuit).ToList();
+            figures.Add(Absolute(7, $"memory per idle Blazor circuit: managed heap after a full GC, {batches * perBatch} dashboard circuits of one person, {perBatch} per repetition",
+                "Microsoft's published ≈ 250 KB", "KB", heapPerCircuit, "≤ 150 KB", v => v <= 150,
+                $"{Median(heapPerCircuit) / 250:0.0} × Microsoft's figure; resident memory {Median(residentPerCircuit):0} KB per circuit " +
+                $"({residentPerCircuit.Min():0}–{residentPerCircuit.Max():0}); {batches * perBatch} circuits open at the end"));
         }
-        var heapPerCircuit = circuits.Select(c => c.HeapKilobytesPerCircuit).ToList();
-        var residentPerCircuit = circuits.Select(c => c.ResidentKilobytesPerCircuit).ToList();
-        figures.Add(Absolute(7, $"memory per idle Blazor circuit: managed heap after a full GC, {batches * perBatch} dashboard circuits of one person, {perBatch} per repetition",
-            "Microsoft's published ≈ 250 KB", "KB", heapPerCircuit, "≤ 150 KB", v => v <= 150,
-            $"{Median(heapPerCircuit) / 250:0.0} × Microsoft's figure; resident memory {Median(residentPerCircuit):0} KB per circuit " +
-            $"({residentPerCircuit.Min():0}–{residentPerCircuit.Max():0}); {batches * perBatch} circuits open at the end"));
 
         figures.Add(Absolute(8, "resident memory after start and one sign-in", "Keycloak's published 1,250 MB base", "MB", baseMemory, "≤ 150 MB", v => v <= 150,
             $"{Median(baseMemory) / 1250:0.00} × Keycloak's base"));
 
-        Console.WriteLine("Memory under sign-ins");
-        var (afterMany, slope) = await MemoryAfterSignInsAsync(appDll, database, people, scale.SignInsForMemory, concurrency);
-        figures.Add(new Figure(9, $"resident memory after {scale.SignInsForMemory:N0} sign-ins by {Math.Min(people.Length, scale.SignInsForMemory):N0} distinct users",
-            "#8", "× #8", [afterMany / Median(baseMemory)], "≤ 1.3 × #8, flat", afterMany / Median(baseMemory) <= 1.3,
-            $"{afterMany:0} MB; slope over the run {slope:0.00} MB per 1,000 sign-ins"));
+        if (Wants(9))
+        {
+            Console.WriteLine("Memory under sign-ins");
+            var (afterMany, slope) = await MemoryAfterSignInsAsync(appDll, database, people, scale.SignInsForMemory, concurrency);
+            figures.Add(new Figure(9, $"resident memory after {scale.SignInsForMemory:N0} sign-ins by {Math.Min(people.Length, scale.SignInsForMemory):N0} distinct users",
+                "#8", "× #8", [afterMany / Median(baseMemory)], "≤ 1.3 × #8, flat", afterMany / Median(baseMemory) <= 1.3,
+                $"{afterMany:0} MB; slope over the run {slope:0.00} MB per 1,000 sign-ins"));
+        }
 
         figures.Add(Absolute(10, "start to /health/ready on a migrated SQLite database", "—", "s", starts, "≤ 1.5 s", v => v <= 1.5, "process start to the first 200"));
         figures.Add(Ratio(11, "cookie-authenticated page request", "the same page anonymous", pageCookie, pageAnonymous, "≥ 0.80", r => r >= 0.8,
             $"{Median(pageCookie):0} against {Median(pageAnonymous):0} requests/s (/Account/AccessDenied)"));
 
-        await WriteAsync(output, figures.OrderBy(f => f.Number).ToList(), quick, cores);
+        await WriteAsync(output, figures.Where(f => Wants(f.Number)).OrderBy(f => f.Number).ToList(), quick, cores);
         try
         {
             Directory.Delete(work, recursive: true);
@@ -193,11 +223,11 @@ internal static partial class BenchSuite
     private static Figure Ratio(int number, string name, string baseline, List<double> values, List<double> baselines, string target, Func<double, bool> met, string detail)
     {
         var ratios = values.Zip(baselines, (v, b) => v / b).ToList();
-        return new Figure(number, name, baseline, "× baseline", ratios, target, met(LoadDriver.Percentile(ratios, 50)), detail);
+        return new Figure(number, name, baseline, "× baseline", ratios, target, ratios.Count == 0 ? null : met(LoadDriver.Percentile(ratios, 50)), detail);
     }
 
     private static Figure Absolute(int number, string name, string baseline, string unit, List<double> values, string target, Func<double, bool> met, string detail) =>
-        new(number, name, baseline, unit, values, target, met(LoadDriver.Percentile(values, 50)), detail);
+        new(number, name, baseline, unit, values, target, values.Count == 0 ? null : met(LoadDriver.Percentile(values, 50)), detail);
 
     private static double Median(List<double> values) => values.Count == 0 ? double.NaN : LoadDriver.Percentile(values, 50);
 

@@ -5,6 +5,8 @@ namespace AuthPortal.Bench.Suite;
 /// <summary>
 /// A closed-loop load generator: <c>concurrency</c> workers each send the next request as soon as the last answered,
 /// for a fixed time. Requests per second count successful answers only; a failure stops the run with its status.
+/// The first <c>warmup</c> of the run is not counted: a fresh process runs its ReadyToRun code and tiers the hot
+/// methods up to optimized code in those seconds, which is start-up, not the rate it then holds.
 /// </summary>
 internal static class LoadDriver
 {
@@ -16,14 +18,15 @@ internal static class LoadDriver
         };
 
     /// <param name="request">Makes worker <c>w</c>'s <c>n</c>th request (and may keep per-worker state in its closure).</param>
-    public static async Task<double> RequestsPerSecondAsync(HttpClient http, int concurrency, TimeSpan duration,
+    public static async Task<double> RequestsPerSecondAsync(HttpClient http, int concurrency, TimeSpan warmup, TimeSpan duration,
         Func<int, long, HttpRequestMessage> request, Func<int, HttpResponseMessage, Task>? onAnswer = null)
     {
         long succeeded = 0;
         var clock = Stopwatch.StartNew();
+        var end = warmup + duration;
         var workers = Enumerable.Range(0, concurrency).Select(async w =>
         {
-            for (long n = 0; clock.Elapsed < duration; n++)
+            for (long n = 0; clock.Elapsed < end; n++)
             {
                 using var response = await http.SendAsync(request(w, n));
                 if (!response.IsSuccessStatusCode)
@@ -38,11 +41,14 @@ internal static class LoadDriver
                 {
                     await response.Content.CopyToAsync(Stream.Null);
                 }
-                Interlocked.Increment(ref succeeded);
+                if (clock.Elapsed >= warmup)
+                {
+                    Interlocked.Increment(ref succeeded);
+                }
             }
         }).ToList();
         await Task.WhenAll(workers);
-        return succeeded / clock.Elapsed.TotalSeconds;
+        return succeeded / (clock.Elapsed - warmup).TotalSeconds;
     }
 
     /// <summary>Latencies of <paramref name="count"/> requests one after another, in milliseconds.</summary>
