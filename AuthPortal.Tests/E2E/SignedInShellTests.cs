@@ -55,6 +55,26 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheNavigationMarksThePageYouAreOnAndFollowsYou()
+    {
+        var page = await browser.OpenAsync("/");
+        var dashboard = page.Locator(".mud-navmenu a[href='/']");
+        var users = page.Locator(".mud-navmenu a[href='admin/users']");
+        await Assertions.Expect(dashboard).ToHaveAttributeAsync("aria-current", "page");
+        await Assertions.Expect(users).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bactive\b"));
+
+        // Inside the circuit (no page load): the marker moves with the route.
+        await users.ClickAsync();
+        await PageNavigation.WaitForUrlAsync(page, "**/admin/users");
+        await Assertions.Expect(users).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bactive\b"));
+        await Assertions.Expect(dashboard).Not.ToHaveAttributeAsync("aria-current", "page");
+        await page.Locator(".mud-navmenu a[href='admin/audit']").ClickAsync();
+        await PageNavigation.WaitForUrlAsync(page, "**/admin/audit");
+        await Assertions.Expect(users).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bactive\b"));
+        await Assertions.Expect(page.Locator(".mud-navmenu a[href='admin/audit']")).ToHaveAttributeAsync("aria-current", "page");
+    }
+
+    [Fact]
     public async Task ProfileChangesAreSavedWithASnackbar()
     {
         var page = await browser.OpenAsync("/profile");

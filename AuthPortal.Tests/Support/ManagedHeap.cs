@@ -14,7 +14,18 @@ namespace AuthPortal.Tests.Support;
 /// </summary>
 public static class ManagedHeap
 {
-    public static async Task<long> AfterFullCollectionAsync(int processId, TimeSpan timeout)
+    /// <summary>The heap after the collection: its generations' sizes, which include the free space the sweep left between objects.</summary>
+    public static async Task<long> AfterFullCollectionAsync(int processId, TimeSpan timeout) =>
+        (await MeasureAfterFullCollectionAsync(processId, timeout)).HeapBytes;
+
+    /// <summary>
+    /// What a full collection found: <paramref name="LiveBytes"/> is what survived it (every generation's promoted bytes:
+    /// the reachable objects, what <c>dotnet-gcdump</c> and <c>GC.GetTotalMemory(true)</c> count); <paramref name="HeapBytes"/>
+    /// adds the free space a non-compacting sweep leaves between them, which the next allocations fill.
+    /// </summary>
+    public sealed record Collection(long LiveBytes, long HeapBytes);
+
+    public static async Task<Collection> MeasureAfterFullCollectionAsync(int processId, TimeSpan timeout)
     {
         var client = new DiagnosticsClient(processId);
         using var session = client.StartEventPipeSession(
@@ -23,13 +34,15 @@ public static class ManagedHeap
             requestRundown: false);
         using var source = new EventPipeEventSource(session.EventStream);
         var induced = false;
-        var heap = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var heap = new TaskCompletionSource<Collection>(TaskCreationOptions.RunContinuationsAsynchronously);
         source.Clr.GCStart += e => induced |= e.Reason == GCReason.Induced;
         source.Clr.GCHeapStats += e =>
         {
             if (induced)
             {
-                heap.TrySetResult(e.GenerationSize0 + e.GenerationSize1 + e.GenerationSize2 + e.GenerationSize3 + e.GenerationSize4);
+                heap.TrySetResult(new Collection(
+                    e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2 + e.TotalPromotedSize3 + e.TotalPromotedSize4,
+                    e.GenerationSize0 + e.GenerationSize1 + e.GenerationSize2 + e.GenerationSize3 + e.GenerationSize4));
             }
         };
         var reading = Task.Run(source.Process);

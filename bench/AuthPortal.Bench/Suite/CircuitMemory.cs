@@ -5,13 +5,14 @@ namespace AuthPortal.Bench.Suite;
 
 /// <summary>
 /// #7: what one idle Blazor circuit costs the server. Chromium (Debian's, through Playwright) opens the dashboard of one
-/// signed-in person in more and more tabs, each with its own live circuit; after each batch the managed heap is read after
-/// a full collection (<see cref="ManagedHeap"/>, as dotnet-gcdump does) together with resident memory, and the growth
-/// of a batch divided by its tabs is one repetition. The tabs stay open, so the last batch runs with every circuit live.
+/// signed-in person in more and more tabs, each with its own live circuit; after each batch a full collection is forced
+/// (<see cref="ManagedHeap"/>, as dotnet-gcdump does) and what survived it (the live objects) is read together with the
+/// heap's size (which adds the free space the sweep left between them) and resident memory; the growth of a batch divided
+/// by its tabs is one repetition. The tabs stay open, so the last batch runs with every circuit live.
 /// </summary>
 internal static class CircuitMemory
 {
-    public sealed record Batch(int CircuitsOpen, double HeapKilobytesPerCircuit, double ResidentKilobytesPerCircuit);
+    public sealed record Batch(int CircuitsOpen, double LiveKilobytesPerCircuit, double HeapKilobytesPerCircuit, double ResidentKilobytesPerCircuit);
 
     public static async Task<IReadOnlyList<Batch>> MeasureAsync(AppProcess app, string cookieHeader, int batches, int perBatch)
     {
@@ -30,9 +31,10 @@ internal static class CircuitMemory
         // One circuit first, closed again: what every circuit shares (JIT'd code, caches, pools) is paid before the baseline.
         var warm = await OpenAsync(context);
         await warm.CloseAsync();
-        var heap = await HeapMegabytesAsync(app);
+        var heap = await ManagedHeap.MeasureAfterFullCollectionAsync(app.ProcessId, TimeSpan.FromSeconds(60));
         var resident = app.ResidentMegabytes();
         var results = new List<Batch>();
+        double KilobytesEach(long bytes) => bytes / 1024.0 / perBatch;
         var open = 0;
         for (var b = 0; b < batches; b++)
         {
@@ -41,10 +43,13 @@ internal static class CircuitMemory
                 await Task.WhenAll(chunk.Select(_ => OpenAsync(context)));
             }
             open += perBatch;
-            var heapNow = await HeapMegabytesAsync(app);
+            var heapNow = await ManagedHeap.MeasureAfterFullCollectionAsync(app.ProcessId, TimeSpan.FromSeconds(60));
             var residentNow = app.ResidentMegabytes();
-            results.Add(new Batch(open, (heapNow - heap) * 1024 / perBatch, (residentNow - resident) * 1024 / perBatch));
-            Console.WriteLine($"  {open} circuits: heap {heapNow:0.0} MB (+{(heapNow - heap) * 1024 / perBatch:0} KB each), RSS {residentNow:0} MB (+{(residentNow - resident) * 1024 / perBatch:0} KB each)");
+            var batch = new Batch(open, KilobytesEach(heapNow.LiveBytes - heap.LiveBytes), KilobytesEach(heapNow.HeapBytes - heap.HeapBytes),
+                (residentNow - resident) * 1024 / perBatch);
+            results.Add(batch);
+            Console.WriteLine($"  {open} circuits: live {heapNow.LiveBytes / 1048576.0:0.0} MB (+{batch.LiveKilobytesPerCircuit:0} KB each), " +
+                $"heap {heapNow.HeapBytes / 1048576.0:0.0} MB (+{batch.HeapKilobytesPerCircuit:0} KB each), RSS {residentNow:0} MB (+{batch.ResidentKilobytesPerCircuit:0} KB each)");
             (heap, resident) = (heapNow, residentNow);
         }
         return results;
@@ -63,6 +68,5 @@ internal static class CircuitMemory
         return page;
     }
 
-    private static async Task<double> HeapMegabytesAsync(AppProcess app) =>
-        await ManagedHeap.AfterFullCollectionAsync(app.ProcessId, TimeSpan.FromSeconds(60)) / 1024.0 / 1024.0;
+
 }
