@@ -31,6 +31,11 @@ public sealed class SessionTests : IClassFixture<SessionTests.Fixture>
     private Task<List<UserSession>> SessionsOfAsync(string userId) =>
         _factory.WithDbAsync(db => db.UserSessions.Where(s => s.UserId == userId).OrderBy(s => s.CreatedAt).ToListAsync());
 
+    // A session ended by a timeout: the request or the hourly sweep (woken by the same clock move) ends it, and either
+    // commits the end with its event a moment after the request has been refused.
+    private Task<UserSession> EndedSessionOfAsync(string userId) =>
+        Eventually.ReadAsync(async () => (await SessionsOfAsync(userId)).Single(), s => s.RevokedReason is not null);
+
     [Fact]
     public async Task EverySignInIsANewSessionListedWithItsDevice()
     {
@@ -75,8 +80,7 @@ public sealed class SessionTests : IClassFixture<SessionTests.Fixture>
         _factory.Clock.Advance(TimeSpan.FromMinutes(61));
 
         Assert.False(await IsSignedInAsync(client));
-        // The request or the hourly sweep (woken by the same clock move) ends it; either commits the end with its event.
-        var session = await Eventually.ReadAsync(async () => (await SessionsOfAsync(user.Id)).Single(), s => s.RevokedReason is not null);
+        var session = await EndedSessionOfAsync(user.Id);
         Assert.Equal("idle_timeout", session.RevokedReason);
         Assert.True(await _factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == AuditActions.SessionExpired && e.TargetId == session.Id)));
     }
@@ -94,7 +98,7 @@ public sealed class SessionTests : IClassFixture<SessionTests.Fixture>
         _factory.Clock!.Advance(TimeSpan.FromMinutes(5)); // 3 h 1 min after sign-in
 
         Assert.False(await IsSignedInAsync(client));
-        Assert.Equal("absolute_timeout", (await Eventually.ReadAsync(async () => (await SessionsOfAsync(user.Id)).Single(), s => s.RevokedReason is not null)).RevokedReason);
+        Assert.Equal("absolute_timeout", (await EndedSessionOfAsync(user.Id)).RevokedReason);
     }
 
     [Fact]

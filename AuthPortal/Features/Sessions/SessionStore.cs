@@ -88,11 +88,13 @@ public sealed class SessionStore(
     /// <see cref="ValidateAsync"/>, which also ends and records a session that is overdue.
     /// </summary>
     public bool IsUsable(UserSession session, string userId, DateTimeOffset now) =>
-        session.UserId == userId && session.RevokedAt is null && now < session.ExpiresAt && now - session.LastSeenAt < IdleTimeout
-        && !cache.TryGetValue(RevokedKey(session.Id), out _);
+        session.UserId == userId && session.RevokedAt is null && !IsOverdue(session, now) && !cache.TryGetValue(RevokedKey(session.Id), out _);
 
     /// <summary>Whether a use at <paramref name="now"/> should move the session's "last seen" (at most once a <see cref="TouchInterval"/>).</summary>
     public static bool IsTouchDue(UserSession session, DateTimeOffset now) => now - session.LastSeenAt >= TouchInterval;
+
+    // Past its absolute lifetime, or unused for longer than the idle timeout.
+    private bool IsOverdue(UserSession session, DateTimeOffset now) => now >= session.ExpiresAt || now - session.LastSeenAt >= IdleTimeout;
 
     /// <summary>
     /// True when the session exists, belongs to <paramref name="userId"/>, is not revoked and has not hit
@@ -124,13 +126,13 @@ public sealed class SessionStore(
             cache.Remove(CacheKey(sessionId));
             return false;
         }
-        if (now >= session.ExpiresAt || now - session.LastSeenAt >= IdleTimeout)
+        if (IsOverdue(session, now))
         {
             var reason = now >= session.ExpiresAt ? RevocationReasons.AbsoluteTimeout : RevocationReasons.IdleTimeout;
             await EndAsync(db, [session], Revocation.System(reason), AuditActions.SessionExpired, cancellationToken);
             return false;
         }
-        if (now - session.LastSeenAt >= TouchInterval)
+        if (IsTouchDue(session, now))
         {
             session.LastSeenAt = now;
             try

@@ -47,7 +47,7 @@ internal static partial class BenchSuite
             var seconds = TimeSpan.FromSeconds(double.Parse(warmup, System.Globalization.CultureInfo.InvariantCulture));
             scale = scale with { Warmup = seconds, SignInWarmup = seconds, RefreshWarmup = seconds };
         }
-        // "--only 1,2": just those figures (for profiling one of them); such a run writes only where --out says.
+        // "--only 1,2": just those figures (for profiling one of them); such a run never writes bench/results (--out, or a temporary folder).
         var only = Option(args, "--only")?.Split(',').Select(int.Parse).ToHashSet();
         bool Wants(params int[] numbers) => only is null || numbers.Any(only.Contains);
         var output = Option(args, "--out") ?? (only is null ? Path.Combine(FindRepositoryRoot(), "bench", "results") : Path.Combine(Path.GetTempPath(), "authportal-bench-only"));
@@ -111,11 +111,11 @@ internal static partial class BenchSuite
                     async (w, response) => chains[w] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!) / cores);
             }
 
-            // 3 and 4: /api/me with a JWT and with an API key, against the anonymous liveness probe.
             if (!Wants(3, 4, 11))
             {
                 continue;
             }
+            // 3 and 4: /api/me with a JWT and with an API key, against the anonymous liveness probe.
             var key = await CreateKeyAsync(http, admin.AccessToken);
             health.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) => new HttpRequestMessage(HttpMethod.Get, "/health/live")));
             meJwt.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.Warmup, scale.Duration, (_, _) => Bearer("/api/me", admin.AccessToken)));
