@@ -20,7 +20,7 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
     /// <summary>Adds the event to <paramref name="db"/>; it is chained and written by the caller's SaveChanges.</summary>
     public AuditEvent Append(AppDbContext db, AuditRecord record)
     {
-        var auditEvent = ToEvent(record);
+        var auditEvent = Prepare(record);
         db.AuditEvents.Add(auditEvent);
         return auditEvent;
     }
@@ -101,7 +101,11 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
         return new AuditVerification(true, null, null, checkedCount);
     }
 
-    private AuditEvent ToEvent(AuditRecord record)
+    /// <summary>
+    /// The event for <paramref name="record"/>, stamped now with the request's address and agent, for a writer that adds it
+    /// to a unit of work later, off the request (<see cref="Tokens.RotationCommits"/>); it is chained when that saves.
+    /// </summary>
+    public AuditEvent Prepare(AuditRecord record)
     {
         var http = httpContextAccessor.HttpContext;
         return new AuditEvent

@@ -21,6 +21,7 @@ public static class AccessTokenValidation
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<RotationCommits>();
         services.AddSingleton<RefreshGrant>();
         services.AddScoped<PasswordGrant>();
         services.AddSingleton<TokenEndpointLimiter>();

@@ -14,7 +14,8 @@ public enum RefreshOutcome { Rotated, Invalid, Reused }
 /// racing with the same token: the atomic "consume" lets exactly one win; the other gets invalid_grant
 /// (within <see cref="ConcurrentUseGrace"/> of the rotation that is not treated as reuse).
 /// </summary>
-public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, SessionStore sessions, TokenIssuer issuer, AuditLog audit, TimeProvider time)
+public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, SessionStore sessions, TokenIssuer issuer, AuditLog audit, RotationCommits rotations,
+    TimeProvider time)
 {
     /// <summary>How long after a rotation a second use of the same token counts as a race, not as theft.</summary>
     public static readonly TimeSpan ConcurrentUseGrace = TimeSpan.FromSeconds(2);
@@ -41,9 +42,13 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
     public async Task<Result> RotateAsync(string rawToken, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var token = await db.RefreshTokens.AsNoTracking().Include(t => t.Session)
-            .FirstOrDefaultAsync(t => t.TokenHash == RefreshTokenFormat.Hash(rawToken), cancellationToken);
+        RefreshToken? token;
+        // Read and let go of the connection: the rotation is written by another context, after a wait in line.
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            token = await db.RefreshTokens.AsNoTracking().Include(t => t.Session)
+                .FirstOrDefaultAsync(t => t.TokenHash == RefreshTokenFormat.Hash(rawToken), cancellationToken);
+        }
         if (token?.Session is null)
         {
             return new Result(RefreshOutcome.Invalid);
@@ -77,33 +82,18 @@ public sealed class RefreshGrant(IDbContextFactory<AppDbContext> dbFactory, Sess
             return new Result(RefreshOutcome.Invalid);
         }
 
-        // Consume the old token, store its replacement and link them in one write transaction, so a failure
-        // midway leaves the old token usable rather than half-rotated. The consuming update also requires the session to
-        // be unrevoked at that moment, so a revocation that lands after the read above still wins.
+        // Consume the old token, store its replacement, link them and record the event in one write transaction (shared
+        // with the rotations that arrive together), so a failure midway leaves the old token usable rather than half-rotated.
         var scope = TokenScope.Parse(token.Scope);
         var (raw, replacement) = issuer.NewRefreshToken(token.SessionId, scope);
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            var consumed = await db.RefreshTokens
-                .Where(t => t.Id == token.Id && t.ConsumedAt == null && t.Session!.RevokedAt == null)
-                .ExecuteUpdateAsync(set => set.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.ReplacedById, replacement.Id), cancellationToken);
-            if (consumed == 0)
-            {
-                return new Result(RefreshOutcome.Invalid);
-            }
-            if (SessionStore.IsTouchDue(token.Session, now))
-            {
-                // A refresh is a use of the session: it moves "last seen" as a request does, in the same transaction.
-                await db.UserSessions.Where(s => s.Id == token.SessionId)
-                    .ExecuteUpdateAsync(set => set.SetProperty(s => s.LastSeenAt, now), cancellationToken);
-            }
-            db.RefreshTokens.Add(replacement);
-            audit.Append(db, new AuditRecord(AuditActions.TokenRefreshed)
+        var rotation = new Rotation(token.Id, token.SessionId, now, SessionStore.IsTouchDue(token.Session, now), replacement,
+            audit.Prepare(new AuditRecord(AuditActions.TokenRefreshed)
             {
                 ActorUserId = userId, TargetType = AuditTargets.Token, TargetId = replacement.Id, Details = new { session = token.SessionId, replaced = token.Id },
-            });
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            }));
+        if (!await rotations.CommitAsync(rotation))
+        {
+            return new Result(RefreshOutcome.Invalid);
         }
 
         var tokens = await issuer.CreateAccessTokenAsync(userId, token.SessionId, scope, cancellationToken);

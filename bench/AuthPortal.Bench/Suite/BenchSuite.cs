@@ -72,6 +72,7 @@ internal static partial class BenchSuite
         var signIns = new List<double>();
         var pbkdf2 = new List<double>();
         var refreshes = new List<double>();
+        var refreshesFewClients = new List<double>();
         var health = new List<double>();
         var meJwt = new List<double>();
         var meKey = new List<double>();
@@ -95,20 +96,13 @@ internal static partial class BenchSuite
                     PasswordGrant(people[Interlocked.Increment(ref next) % people.Length])));
             }
 
-            // 2: refresh grants, each worker rotating its own chain.
+            // 2: refresh grants, each client rotating its own chain. Grants are written in batches (group commit), so what a
+            // server absorbs shows with clients queued: the figure is taken with 32 per core; with the 4 per core of the
+            // other rates a quarter of the machine sat idle between batches. The lighter load is reported beside it.
             if (Wants(2))
             {
-                var chains = new string[concurrency];
-                for (var w = 0; w < concurrency; w++)
-                {
-                    chains[w] = (await TokensAsync(http, people[w % people.Length])).RefreshToken;
-                }
-                refreshes.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.RefreshWarmup, scale.Duration,
-                    (w, _) => new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
-                    {
-                        Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = chains[w] }),
-                    },
-                    async (w, response) => chains[w] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!) / cores);
+                refreshes.Add(await RefreshGrantsPerSecondAsync(http, people, cores * 32, scale) / cores);
+                refreshesFewClients.Add(await RefreshGrantsPerSecondAsync(http, people, concurrency, scale) / cores);
             }
 
             if (!Wants(3, 4, 11))
@@ -135,7 +129,7 @@ internal static partial class BenchSuite
         figures.Add(Ratio(1, "password-grant sign-ins per second (distinct users)", "raw PBKDF2 verifications per second, all cores", signIns, pbkdf2, "≥ 0.90",
             r => r >= 0.90, $"median {Median(signIns):0.0} sign-ins/s = {Median(signIns) / cores:0.0} per core; Keycloak publishes 15 per vCPU: {Median(signIns) / cores / 15:0.00} × that"));
         figures.Add(Absolute(2, "refresh-token grants per second per core", "— (Keycloak publishes 120 per vCPU)", "grants/s/core", refreshes, "≥ 1,500", v => v >= 1500,
-            $"{Median(refreshes) / 120:0.0} × Keycloak's published figure"));
+            $"{Median(refreshes) / 120:0.0} × Keycloak's published figure; {cores * 32} clients (with {concurrency}: {Median(refreshesFewClients):0} grants/s/core, {refreshesFewClients.DefaultIfEmpty().Min():0}–{refreshesFewClients.DefaultIfEmpty().Max():0})"));
         figures.Add(Ratio(3, "GET /api/me with a JWT, requests per second", "GET /health/live (anonymous)", meJwt, health, "≥ 0.50", r => r >= 0.5,
             $"{Median(meJwt):0} against {Median(health):0} requests/s"));
         figures.Add(Ratio(4, "GET /api/me with an API key, requests per second", "#3 (the same with a JWT)", meKey, meJwt, "≥ 0.95", r => r >= 0.95,
@@ -295,6 +289,22 @@ internal static partial class BenchSuite
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
         return request;
+    }
+
+    /// <summary>Refresh grants per second with <paramref name="clients"/> clients, each rotating its own chain.</summary>
+    private static async Task<double> RefreshGrantsPerSecondAsync(HttpClient http, string[] people, int clients, Scale scale)
+    {
+        var chains = new string[clients];
+        for (var w = 0; w < clients; w++)
+        {
+            chains[w] = (await TokensAsync(http, people[w % people.Length])).RefreshToken;
+        }
+        return await LoadDriver.RequestsPerSecondAsync(http, clients, scale.RefreshWarmup, scale.Duration,
+            (w, _) => new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = chains[w] }),
+            },
+            async (w, response) => chains[w] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!);
     }
 
     private sealed record Tokens(string AccessToken, string RefreshToken);
