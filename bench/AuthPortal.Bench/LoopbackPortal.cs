@@ -33,30 +33,15 @@ internal static class LoopbackPortal
         }
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddAuthPortal();
-        builder.Services.AddSingleton(_ => new RunDirectory(directory));
+        builder.Services.AddSingleton(_ => new RunFolder(directory));
         var app = builder.Build();
         // Created by the container so that disposing the app deletes the run's files (the dashboard's million events
         // are a few hundred MB; every full run left about 2 GB in the temp folder).
-        app.Services.GetRequiredService<RunDirectory>();
+        app.Services.GetRequiredService<RunFolder>();
         app.UseAuthPortal();
         await PortalInitializer.InitializeAsync(app);
         await app.StartAsync();
         return app;
-    }
-
-    private sealed class RunDirectory(string path) : IDisposable
-    {
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left for the OS's temp cleanup.
-            }
-        }
     }
 
     /// <summary>The value below which <paramref name="percentile"/> per cent of the samples fall (nearest rank).</summary>

@@ -209,14 +209,7 @@ internal static partial class BenchSuite
             $"{Median(pageCookie):0} against {Median(pageAnonymous):0} requests/s (/Account/AccessDenied)"));
 
         await WriteAsync(output, figures.Where(f => Wants(f.Number)).OrderBy(f => f.Number).ToList(), quick, cores);
-        try
-        {
-            Directory.Delete(work, recursive: true);
-        }
-        catch (IOException)
-        {
-            // left for the OS's temp cleanup
-        }
+        RunFolder.Delete(work);
         return 0;
     }
 
