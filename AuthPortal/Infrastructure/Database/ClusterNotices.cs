@@ -51,12 +51,11 @@ public sealed class ClusterNotices(string? postgresConnectionString, IServicePro
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Not async itself: a SQLite process returns here without loading Npgsql (which the state machine would).
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Enabled ? ListenAndSendAsync(stoppingToken) : Task.CompletedTask;
+
+    private async Task ListenAndSendAsync(CancellationToken stoppingToken)
     {
-        if (!Enabled)
-        {
-            return;
-        }
         // Keepalive: the listening connection sits idle, and a half-open one would otherwise drop notices without an error.
         _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(postgresConnectionString) { MaxPoolSize = 2, Enlist = false, KeepAlive = 15 }.ConnectionString);
         await Task.WhenAll(ListenAsync(stoppingToken), SendQueuedAsync(stoppingToken));

@@ -69,7 +69,7 @@ public static class UserSearchIndex
             return null;
         }
         IQueryable<string> matches;
-        if (db.Database.IsNpgsql())
+        if (db.Database.IsPostgres())
         {
             // LIKE's wildcards and its escape character in the term are matched literally.
             var pattern = "%" + term.ToUpperInvariant().Replace("\\", "\\\\", StringComparison.Ordinal)

@@ -26,7 +26,7 @@ public static class WriteLock
     /// Whether other connections can still write while this lock is held (PostgreSQL's advisory locks name one
     /// resource); on SQLite the lock is the database's only write lock, so work on another connection would wait on it.
     /// </summary>
-    public static bool LetsOtherConnectionsWrite(DatabaseFacade database) => database.IsNpgsql();
+    public static bool LetsOtherConnectionsWrite(DatabaseFacade database) => database.IsPostgres();
 
     public static async Task AcquireAsync(DatabaseFacade database, long resource, CancellationToken cancellationToken)
     {
@@ -34,7 +34,7 @@ public static class WriteLock
         {
             throw new InvalidOperationException("A write lock is held for a transaction: begin one first.");
         }
-        if (database.IsNpgsql())
+        if (database.IsPostgres())
         {
             await database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({resource})", cancellationToken);
         }
