@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace AuthPortal.Tests.Features.Tokens;
 
 /// <summary>
@@ -73,5 +75,40 @@ public sealed class RotationCommitsTests(DefaultPortal factory) : IClassFixture<
         Assert.True((await factory.Services.GetRequiredService<AuditLog>().VerifyAsync()).Intact);
         // The bad token is still usable through the grant.
         Assert.Equal(HttpStatusCode.OK, (await factory.CreatePortalClient().RefreshGrantAsync(bad.Raw)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheWritersOwnConnectionSeesWhatOthersCommittedBetweenItsBatches()
+    {
+        var first = await SignedInAsync("writer-first@example.com");
+        var later = await SignedInAsync("writer-later@example.com");
+        var commits = factory.Services.GetRequiredService<RotationCommits>();
+        Rotation[] opening = [RotationOf(first.Stored)];
+        await commits.WriteAsync(opening);
+        Assert.True(await opening[0].Outcome.Task);
+
+        // Revoked through another connection after the writer's last batch: its next batch must not consume the token.
+        await factory.CreatePortalClient().PostAsync("/api/auth/revoke",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = later.Raw }));
+        Rotation[] next = [RotationOf(later.Stored)];
+        await commits.WriteAsync(next);
+
+        Assert.False(await next[0].Outcome.Task);
+        Assert.False(await StoredAsync(next[0].Replacement));
+    }
+
+    [Fact]
+    public async Task ADisposedWriterClosesItsConnectionAndTakesNoMoreRotations()
+    {
+        var signedIn = await SignedInAsync("writer-disposed@example.com");
+        var commits = new RotationCommits(factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>(),
+            factory.Services.GetRequiredService<ILogger<RotationCommits>>());
+        var rotation = RotationOf(signedIn.Stored);
+        Assert.True(await commits.CommitAsync(rotation));
+
+        await commits.DisposeAsync();
+
+        Assert.Throws<ObjectDisposedException>(() => { _ = commits.CommitAsync(RotationOf(signedIn.Stored)); });
+        Assert.True(await StoredAsync(rotation.Replacement));
     }
 }

@@ -22,18 +22,31 @@ public sealed record Rotation(string TokenId, string SessionId, DateTimeOffset A
 /// No thread waits to fill a batch: the first rotation to find nobody writing starts a writer, which takes whatever has
 /// queued meanwhile, so a lone rotation is written at once. A batch that fails is retried one rotation at a time, so
 /// one bad rotation fails alone.
+/// <para>
+/// The writer keeps one context and its connection open for the life of the process instead of taking a pooled one per
+/// batch. SQLite in WAL mode drops a connection's whole page cache when another connection has committed since it last
+/// read, and with a pooled connection per batch that was every batch: each re-read the index pages it was about to
+/// change (from the WAL or through a system call each). On its own connection the writer's cache stays valid between
+/// its own commits. Bench #2: 1,449 → 1,777 grants a second per core at 64 clients, 1,064 → 1,266 at 8. A batch that
+/// fails drops the context and its connection (it may be broken: a PostgreSQL restart), and the next one opens fresh.
+/// </para>
 /// </remarks>
-public sealed class RotationCommits(IDbContextFactory<AppDbContext> dbFactory, ILogger<RotationCommits> logger)
+public sealed class RotationCommits(IDbContextFactory<AppDbContext> dbFactory, ILogger<RotationCommits> logger) : IAsyncDisposable
 {
     /// <summary>At most this many rotations share a transaction (keeps a batch's lock hold short).</summary>
     public const int MaxBatch = 64;
 
     private readonly ConcurrentQueue<Rotation> _queued = new();
     private int _writing;
+    private bool _disposed;
+
+    // Only the writer (one at a time, under _writing) touches it.
+    private AppDbContext? _writer;
 
     /// <summary>True when the rotation committed; false when the token was already spent or its session revoked.</summary>
     public Task<bool> CommitAsync(Rotation rotation)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         _queued.Enqueue(rotation);
         StartWriterIfIdle();
         return rotation.Outcome.Task;
@@ -98,7 +111,38 @@ public sealed class RotationCommits(IDbContextFactory<AppDbContext> dbFactory, I
 
     private async Task<HashSet<Rotation>> WriteTogetherAsync(IReadOnlyList<Rotation> batch)
     {
-        await using var db = await dbFactory.CreateDbContextAsync();
+        if (_writer is null)
+        {
+            var opened = await dbFactory.CreateDbContextAsync();
+            try
+            {
+                await opened.Database.OpenConnectionAsync();
+            }
+            catch
+            {
+                await opened.DisposeAsync();
+                throw;
+            }
+            _writer = opened;
+        }
+        var db = _writer;
+        try
+        {
+            var committed = await WriteTogetherAsync(db, batch);
+            db.ChangeTracker.Clear();
+            return committed;
+        }
+        catch
+        {
+            // Whatever failed (a constraint, a broken connection), the next batch starts on a fresh context and connection.
+            _writer = null;
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<HashSet<Rotation>> WriteTogetherAsync(AppDbContext db, IReadOnlyList<Rotation> batch)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync();
         var committed = await ConsumeAsync(db, batch);
         foreach (var rotation in committed)
@@ -120,6 +164,23 @@ public sealed class RotationCommits(IDbContextFactory<AppDbContext> dbFactory, I
         await db.SaveChangesAsync();
         await transaction.CommitAsync();
         return committed;
+    }
+
+    /// <summary>Waits (up to 10 s) for a batch being written to finish, then closes the writer's connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _disposed, true);
+        // Taking the writer's turn and never giving it back: no writer starts after this.
+        var deadline = Environment.TickCount64 + 10_000;
+        while (Interlocked.CompareExchange(ref _writing, 1, 0) != 0 && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(10);
+        }
+        if (_writer is { } db)
+        {
+            _writer = null;
+            await db.DisposeAsync();
+        }
     }
 
     /// <summary>
