@@ -98,7 +98,7 @@ public sealed class RotationCommitsTests(DefaultPortal factory) : IClassFixture<
     }
 
     [Fact]
-    public async Task ADisposedWriterClosesItsConnectionAndTakesNoMoreRotations()
+    public async Task ADisposedWriterTakesNoMoreRotationsAndKeepsWhatItWrote()
     {
         var signedIn = await SignedInAsync("writer-disposed@example.com");
         var commits = new RotationCommits(factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>(),
