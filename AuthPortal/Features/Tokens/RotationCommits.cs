@@ -85,6 +85,7 @@ public sealed class RotationCommits(IDbContextFactory<AppDbContext> dbFactory, I
     }
 
     /// <summary>Writes <paramref name="batch"/> and settles each rotation's outcome (never throws).</summary>
+    /// <remarks>Called by the writer holding its turn; tests call it directly while nothing else writes rotations.</remarks>
     internal async Task WriteAsync(IReadOnlyList<Rotation> batch)
     {
         try
