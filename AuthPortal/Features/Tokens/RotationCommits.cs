@@ -90,7 +90,7 @@ public sealed class RotationCommits(IDbContextFactory<AppDbContext> dbFactory, I
     {
         try
         {
-            var committed = await WriteTogetherAsync(batch);
+            var committed = await WriteOnOwnConnectionAsync(batch);
             foreach (var rotation in batch)
             {
                 rotation.Outcome.TrySetResult(committed.Contains(rotation));
@@ -110,7 +110,7 @@ public sealed class RotationCommits(IDbContextFactory<AppDbContext> dbFactory, I
         }
     }
 
-    private async Task<HashSet<Rotation>> WriteTogetherAsync(IReadOnlyList<Rotation> batch)
+    private async Task<HashSet<Rotation>> WriteOnOwnConnectionAsync(IReadOnlyList<Rotation> batch)
     {
         if (_writer is null)
         {
