@@ -73,7 +73,7 @@ public sealed class LiveRolesTests
         await admin.ClickAsync("[data-testid=edit-user-roles]");
         await admin.ClickAsync("[data-testid=user-role-Readers] input, input[data-testid=user-role-Readers]");
         await admin.ClickAsync("[data-testid=user-roles-save]");
-        await member.WaitForUrlAsync(portal.BaseUrl + "/");
+        await member.WaitForUrlAsync(portal.BaseUrl + "/?permissionsChanged=1");
         await Assertions.Expect(member.GetByText("Your permissions changed")).ToBeVisibleAsync();
         await Assertions.Expect(member.Locator(UsersNavigation)).ToHaveCountAsync(0);
         await Assertions.Expect(member.Locator(".mud-navmenu a[href='profile']")).ToBeVisibleAsync();

@@ -18,7 +18,93 @@ window.authPortal = {
     currentOrg() {
         return localStorage.getItem("ap-org");
     },
+    // The session watcher's way out: not while the person is signing out (that redirect is already on its way).
+    signingOut: false,
+    leave(url) {
+        if (!this.signingOut) location.assign(url);
+    },
+    reload() {
+        if (!this.signingOut) location.reload();
+    },
+    // A page rendered without a circuit: its session-watcher island is live.
+    markInteractive() {
+        document.querySelector(".mud-layout")?.setAttribute("data-interactive", "true");
+    },
 };
+
+// The app bar without a circuit (the dashboard) and its menus everywhere: they are markup, driven from here.
+(() => {
+    const phone = () => window.matchMedia("(max-width: 959.98px)").matches;
+
+    // MudDrawer's classes for open and closed, as its component sets them in a circuit.
+    function toggleDrawer(button) {
+        const layout = button.closest(".mud-layout");
+        const drawer = layout?.querySelector(".mud-drawer");
+        if (!drawer) return;
+        const shown = drawer.classList.contains("mud-drawer--open") && !(phone() && drawer.classList.contains("mud-drawer--initial"));
+        const open = !shown;
+        drawer.classList.remove("mud-drawer--initial");
+        drawer.classList.toggle("mud-drawer--open", open);
+        drawer.classList.toggle("mud-drawer--closed", !open);
+        layout.classList.toggle("mud-drawer-open-responsive-md-left", open);
+        layout.classList.toggle("mud-drawer-close-responsive-md-left", !open);
+        const overlay = layout.querySelector(".mud-drawer-overlay");
+        if (overlay) {
+            overlay.classList.remove("mud-drawer--initial");
+            overlay.classList.toggle("mud-drawer-overlay--open", open);
+            overlay.classList.toggle("mud-drawer-overlay--closed", !open);
+        }
+    }
+
+    function closeMenus(except) {
+        document.querySelectorAll("details.ap-menu[open]").forEach(menu => {
+            if (menu !== except) menu.removeAttribute("open");
+        });
+    }
+
+    // Without a circuit the current organization is the browser's to show.
+    function markCurrentOrg() {
+        const slug = window.authPortal.currentOrg();
+        document.querySelectorAll("[data-testid=org-switcher]").forEach(switcher => {
+            if (document.querySelector(".mud-layout [data-drawer-toggle=script]") === null) return;
+            const item = slug ? switcher.querySelector(`[data-org-slug="${CSS.escape(slug)}"]`) : null;
+            switcher.querySelectorAll("[data-org-slug]").forEach(i => i.classList.toggle("ap-current", i === item));
+            const label = switcher.querySelector("[data-org-current]");
+            if (label && item) label.textContent = item.dataset.orgName;
+        });
+    }
+
+    document.addEventListener("click", event => {
+        const target = event.target instanceof Element ? event.target : null;
+        if (!target) return;
+        const signOut = target.closest("[data-sign-out]");
+        if (signOut) {
+            window.authPortal.signingOut = true;
+            window.authPortal.submitForm("sign-out-form");
+            return;
+        }
+        const org = target.closest("[data-org-slug]");
+        if (org) window.authPortal.setCurrentOrg(org.dataset.orgSlug);
+        if (target.closest(".ap-menu-list a")) closeMenus(null);
+        else closeMenus(target.closest("details.ap-menu"));
+        const drawer = target.closest("[data-drawer-toggle=script]");
+        if (drawer) toggleDrawer(drawer);
+        if (target.closest(".mud-drawer-overlay") && document.querySelector("[data-drawer-toggle=script]")) {
+            toggleDrawer(document.querySelector("[data-drawer-toggle=script]"));
+        }
+        if (target.closest("[data-theme-toggle=script]")) {
+            // The palette is written on the server (MudThemeProvider): a page without a circuit reloads to show the other one.
+            window.authPortal.setTheme(document.body.classList.contains("ap-dark") ? "light" : "dark");
+            location.reload();
+        }
+    });
+    document.addEventListener("keydown", event => {
+        if (event.key === "Escape") closeMenus(null);
+    });
+    document.addEventListener("DOMContentLoaded", markCurrentOrg);
+    if (document.readyState !== "loading") markCurrentOrg();
+    window.addEventListener("load", () => window.Blazor?.addEventListener?.("enhancedload", markCurrentOrg));
+})();
 
 // Live password strength on the static account forms (register, reset, setup). The server runs the
 // same zxcvbn policy and has the final word; this only shows the person how they are doing as they type.

@@ -6,9 +6,6 @@ namespace AuthPortal.Components.Layout;
 /// </summary>
 public sealed class CircuitSignInState
 {
-    /// <summary>The person clicked "Sign out": the revocation that follows is expected; the sign-out redirect wins.</summary>
-    public bool SignOutRequested { get; set; }
-
     /// <summary>The circuit started signed in, so losing authentication means the session ended.</summary>
     public bool WasSignedIn { get; set; }
 }
