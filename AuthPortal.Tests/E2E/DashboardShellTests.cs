@@ -42,6 +42,19 @@ public sealed class DashboardShellTests(SignedInBrowser browser) : IClassFixture
     }
 
     [Fact]
+    public async Task TheDashboardLinkOnTheDashboardKeepsItsIslandLive()
+    {
+        var page = await browser.OpenAsync("/");
+
+        // An enhanced navigation to the same page: the island stays, the server's markup says "not live yet".
+        await page.Locator(".mud-navmenu a[href='/']").ClickAsync();
+        await page.WaitForFunctionAsync(
+            "() => performance.getEntriesByType('resource').some(e => e.initiatorType === 'fetch' && new URL(e.name).pathname === '/')");
+        await Assertions.Expect(page.Locator(".mud-layout[data-interactive=true]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=admin-figures]")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task TheDashboardSaysWhenPermissionsChangedAndShrugsOffAMistypedFlag()
     {
         var page = await browser.OpenAsync("/");
@@ -65,12 +78,18 @@ public sealed class DashboardShellTests(SignedInBrowser browser) : IClassFixture
         await Assertions.Expect(menu).ToBeVisibleAsync();
         await Assertions.Expect(menu).ToContainTextAsync(SignedInBrowser.Email);
         await BrowserPortal.ScreenshotForDocsAsync(page, "dashboard-user-menu");
+        // A keyboard user who closes it with Escape stays on its button.
+        await page.Locator("[data-testid=user-menu] a[href='profile']").FocusAsync();
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(menu).Not.ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=user-menu-button]")).ToBeFocusedAsync();
 
         await page.ClickAsync("[data-testid=user-menu-button]");
         await page.ClickAsync("[data-testid=user-menu] a[href='profile']");
         await page.WaitForUrlAsync("**/profile");
+        // The address changes before the new page is merged in, and the old page is already marked live: wait for the
+        // interactive page's app bar first.
+        await Assertions.Expect(page.Locator("[data-drawer-toggle=script]")).ToHaveCountAsync(0);
         await new Shell(page).WaitUntilInteractiveAsync();
         await Assertions.Expect(page.Locator("[data-testid=save-profile]")).ToBeVisibleAsync();
         await Assertions.Expect(menu).Not.ToBeVisibleAsync();

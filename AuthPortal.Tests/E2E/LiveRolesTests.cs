@@ -57,7 +57,7 @@ public sealed class LiveRolesTests
         await Assertions.Expect(admin.Locator("[data-testid=roles-table]")).ToContainTextAsync("Readers");
         await BrowserPortal.ScreenshotForDocsAsync(admin, "roles");
 
-        // Given on the member's page: the member's open dashboard grows the Users link by itself.
+        // Given on the member's page: the member's open dashboard reloads itself and grows the Users link.
         await admin.GotoAsync(memberUrl);
         await new Shell(admin).WaitUntilInteractiveAsync();
         await admin.ClickAsync("[data-testid=edit-user-roles]");

@@ -23,11 +23,15 @@ window.authPortal = {
     leave(url) {
         if (!this.signingOut) location.assign(url);
     },
+    // A GET of the same address (never a form's resubmission), for the page without a circuit when permissions change.
     reload() {
-        if (!this.signingOut) location.reload();
+        if (!this.signingOut) location.replace(location.href);
     },
-    // A page rendered without a circuit: its session-watcher island is live.
+    // A page rendered without a circuit: its session-watcher island is live. An enhanced navigation to the same
+    // kind of page keeps the island but brings the server's data-interactive="false" back, so it is marked again.
+    islandLive: false,
     markInteractive() {
+        this.islandLive = true;
         document.querySelector(".mud-layout")?.setAttribute("data-interactive", "true");
     },
 };
@@ -56,9 +60,13 @@ window.authPortal = {
         }
     }
 
+    // Focus inside a menu that closes goes back to its button, so a keyboard user keeps their place.
     function closeMenus(except) {
         document.querySelectorAll("details.ap-menu[open]").forEach(menu => {
-            if (menu !== except) menu.removeAttribute("open");
+            if (menu === except) return;
+            const hadFocus = menu.contains(document.activeElement);
+            menu.removeAttribute("open");
+            if (hadFocus) menu.querySelector("summary")?.focus();
         });
     }
 
@@ -101,9 +109,25 @@ window.authPortal = {
     document.addEventListener("keydown", event => {
         if (event.key === "Escape") closeMenus(null);
     });
-    document.addEventListener("DOMContentLoaded", markCurrentOrg);
-    if (document.readyState !== "loading") markCurrentOrg();
-    window.addEventListener("load", () => window.Blazor?.addEventListener?.("enhancedload", markCurrentOrg));
+    // The dashboard said why the person landed there; the flag leaves the address so a reload does not say it again.
+    function forgetNotice() {
+        const url = new URL(location.href);
+        if (url.searchParams.has("permissionsChanged")) {
+            url.searchParams.delete("permissionsChanged");
+            history.replaceState(history.state, "", url);
+        }
+    }
+
+    function afterStaticRender() {
+        const staticShell = document.querySelector(".mud-layout [data-drawer-toggle=script]") !== null;
+        if (staticShell && window.authPortal.islandLive) window.authPortal.markInteractive();
+        markCurrentOrg();
+        forgetNotice();
+    }
+
+    // This script runs at the end of <body>, after the app bar (a streamed page's figures may still be on their way).
+    afterStaticRender();
+    window.Blazor?.addEventListener?.("enhancedload", afterStaticRender);
 })();
 
 // Live password strength on the static account forms (register, reset, setup). The server runs the
