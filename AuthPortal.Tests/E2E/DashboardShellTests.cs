@@ -87,10 +87,7 @@ public sealed class DashboardShellTests(SignedInBrowser browser) : IClassFixture
         await page.ClickAsync("[data-testid=user-menu-button]");
         await page.ClickAsync("[data-testid=user-menu] a[href='profile']");
         await page.WaitForUrlAsync("**/profile");
-        // The address changes before the new page is merged in, and the old page is already marked live: wait for the
-        // interactive page's app bar first.
-        await Assertions.Expect(page.Locator("[data-drawer-toggle=script]")).ToHaveCountAsync(0);
-        await new Shell(page).WaitUntilInteractiveAsync();
+        await new Shell(page).WaitUntilInteractivePageAsync();
         await Assertions.Expect(page.Locator("[data-testid=save-profile]")).ToBeVisibleAsync();
         await Assertions.Expect(menu).Not.ToBeVisibleAsync();
     }
@@ -142,7 +139,7 @@ public sealed class DashboardShellTests(SignedInBrowser browser) : IClassFixture
         await Assertions.Expect(item).ToContainTextAsync("Static Club");
         await item.ClickAsync();
         await page.WaitForUrlAsync("**/orgs/static-club");
-        await new Shell(page).WaitUntilInteractiveAsync();
+        await new Shell(page).WaitUntilInteractivePageAsync();
         await Assertions.Expect(page.Locator("[data-testid=org-switcher-button]")).ToContainTextAsync("Static Club");
 
         // Back on the dashboard (no circuit for the switcher), the browser's choice is still shown and ticked.

@@ -30,6 +30,7 @@ public sealed class FirstRunTests
         await BrowserPortal.ScreenshotForDocsAsync(page, "dashboard", fullPage: true);
 
         await page.ClickAsync("a[href='admin/users']");
+        await shell.WaitUntilInteractivePageAsync();
         await Assertions.Expect(page.Locator("[data-testid=users-table]")).ToContainTextAsync("admin@example.com");
         await BrowserPortal.ScreenshotForDocsAsync(page, "admin-users");
 

@@ -56,6 +56,15 @@ public sealed class Shell(IPage page)
     public async Task WaitUntilInteractiveAsync() =>
         await page.WaitForSelectorAsync("[data-interactive=true]");
 
+    /// <summary>
+    /// After a link from the dashboard (a page without a circuit) to an interactive page: the address changes before the
+    /// new page is merged in, and the dashboard is already marked live, so this waits for the interactive page's own app
+    /// bar (no script-driven toggle) to be live.
+    /// </summary>
+    public async Task WaitUntilInteractivePageAsync() =>
+        await page.WaitForFunctionAsync(
+            "() => document.querySelector('.mud-layout[data-interactive=true]') !== null && document.querySelector('[data-drawer-toggle=script]') === null");
+
     public ILocator AdminNavigation => page.Locator("[data-testid=admin-nav]");
 
     public async Task SignOutAsync()

@@ -63,9 +63,10 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
         await Assertions.Expect(dashboard).ToHaveAttributeAsync("aria-current", "page");
         await Assertions.Expect(users).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bactive\b"));
 
-        // Inside the circuit (no page load): the marker moves with the route.
+        // From the dashboard (no circuit) into an interactive page, then inside its circuit: the marker moves with the route.
         await users.ClickAsync();
         await PageNavigation.WaitForUrlAsync(page, "**/admin/users");
+        await new Shell(page).WaitUntilInteractivePageAsync();
         await Assertions.Expect(users).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bactive\b"));
         await Assertions.Expect(dashboard).Not.ToHaveAttributeAsync("aria-current", "page");
         await page.Locator(".mud-navmenu a[href='admin/audit']").ClickAsync();
@@ -200,6 +201,7 @@ public sealed class SignedInShellTests(SignedInBrowser browser) : IClassFixture<
         var page = await browser.OpenAsync("/");
         await page.Locator("[data-testid='figure-Active sessions']").ClickAsync();
         await PageNavigation.WaitForUrlAsync(page, "**/admin/sessions");
+        await new Shell(page).WaitUntilInteractivePageAsync();
         await page.Locator("[data-testid=sessions-search] input, input[data-testid=sessions-search]").First.FillAsync("listed-in-sessions@");
         var rows = page.Locator("[data-testid=admin-sessions-table] tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(1);

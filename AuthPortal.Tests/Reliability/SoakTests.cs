@@ -85,8 +85,9 @@ public sealed class SoakTests(ITestOutputHelper output)
         {
             pages.AddRange(await Task.WhenAll(batch.Select(async _ =>
             {
+                // An interactive page (the dashboard has no circuit of its own): its whole tree lives in the circuit.
                 var page = await context.NewPageAsync();
-                await page.GotoAsync("/");
+                await page.GotoAsync("/profile");
                 await new Shell(page).WaitUntilInteractiveAsync();
                 return page;
             })));
@@ -180,13 +181,15 @@ public sealed class SoakTests(ITestOutputHelper output)
         }
         await Task.WhenAll(streams);
 
-        // Every circuit is still live: its user menu opens (a round trip through the circuit, not just the page).
+        // Every circuit is still live: its dark-mode button answers (the click goes to the server and the answer comes
+        // back through the circuit to switch the page), and once more to leave the shared cookie as it was.
         var liveCircuits = 0;
         foreach (var page in pages)
         {
-            await page.ClickAsync("[data-testid=user-menu-button]");
-            await page.Locator("[data-testid=sign-out]").WaitForAsync();
-            await page.Keyboard.PressAsync("Escape");
+            await page.ClickAsync("[data-testid=theme-toggle]");
+            await Assertions.Expect(page.Locator("body")).ToHaveClassAsync("ap-dark");
+            await page.ClickAsync("[data-testid=theme-toggle]");
+            await Assertions.Expect(page.Locator("body")).ToHaveClassAsync("ap-light");
             liveCircuits++;
         }
 
