@@ -39,6 +39,8 @@ window.authPortal = {
 // The app bar without a circuit (the dashboard) and its menus everywhere: they are markup, driven from here.
 (() => {
     const phone = () => window.matchMedia("(max-width: 959.98px)").matches;
+    // MainLayout marks its drawer button this way only on a page without a circuit.
+    const staticDrawerButton = () => document.querySelector("[data-drawer-toggle=script]");
 
     // MudDrawer's classes for open and closed, as its component sets them in a circuit.
     function toggleDrawer(button) {
@@ -72,9 +74,9 @@ window.authPortal = {
 
     // Without a circuit the current organization is the browser's to show.
     function markCurrentOrg() {
+        if (!staticDrawerButton()) return;
         const slug = window.authPortal.currentOrg();
         document.querySelectorAll("[data-testid=org-switcher]").forEach(switcher => {
-            if (document.querySelector(".mud-layout [data-drawer-toggle=script]") === null) return;
             const item = slug ? switcher.querySelector(`[data-org-slug="${CSS.escape(slug)}"]`) : null;
             switcher.querySelectorAll("[data-org-slug]").forEach(i => i.classList.toggle("ap-current", i === item));
             const label = switcher.querySelector("[data-org-current]");
@@ -97,13 +99,11 @@ window.authPortal = {
         else closeMenus(target.closest("details.ap-menu"));
         const drawer = target.closest("[data-drawer-toggle=script]");
         if (drawer) toggleDrawer(drawer);
-        if (target.closest(".mud-drawer-overlay") && document.querySelector("[data-drawer-toggle=script]")) {
-            toggleDrawer(document.querySelector("[data-drawer-toggle=script]"));
-        }
+        if (target.closest(".mud-drawer-overlay") && staticDrawerButton()) toggleDrawer(staticDrawerButton());
         if (target.closest("[data-theme-toggle=script]")) {
             // The palette is written on the server (MudThemeProvider): a page without a circuit reloads to show the other one.
             window.authPortal.setTheme(document.body.classList.contains("ap-dark") ? "light" : "dark");
-            location.reload();
+            window.authPortal.reload();
         }
     });
     document.addEventListener("keydown", event => {
@@ -119,8 +119,7 @@ window.authPortal = {
     }
 
     function afterStaticRender() {
-        const staticShell = document.querySelector(".mud-layout [data-drawer-toggle=script]") !== null;
-        if (staticShell && window.authPortal.islandLive) window.authPortal.markInteractive();
+        if (staticDrawerButton() && window.authPortal.islandLive) window.authPortal.markInteractive();
         markCurrentOrg();
         forgetNotice();
     }

@@ -4,24 +4,11 @@ using Microsoft.AspNetCore.Components.Rendering;
 namespace AuthPortal.Components.Layout;
 
 /// <summary>
-/// The app bar menus' items as markup with MudBlazor's icon classes: no component per item, and they work on a page
-/// rendered without a circuit.
+/// The shell's icons and menu items as markup with MudBlazor's classes: no component each (a component is kept for the
+/// life of a circuit), and they render the same on a page without a circuit.
 /// </summary>
-public static class MenuLink
+public static class ShellMarkup
 {
-    public static RenderFragment Render(string href, string icon, string text, string? testId = null) => builder =>
-    {
-        builder.OpenElement(0, "a");
-        builder.AddAttribute(1, "href", href);
-        builder.AddAttribute(2, "class", "ap-menu-item");
-        builder.AddAttribute(4, "data-testid", testId);
-        builder.AddContent(5, Icon(icon));
-        builder.OpenElement(6, "span");
-        builder.AddContent(7, text);
-        builder.CloseElement();
-        builder.CloseElement();
-    };
-
     /// <summary>A Material icon (its SVG path markup) the size MudIcon draws it.</summary>
     public static RenderFragment Icon(string icon, string? extraClass = null) => builder =>
     {
@@ -31,6 +18,19 @@ public static class MenuLink
         builder.AddAttribute(3, "viewBox", "0 0 24 24");
         builder.AddAttribute(4, "aria-hidden", "true");
         builder.AddMarkupContent(5, icon);
+        builder.CloseElement();
+    };
+
+    /// <summary>A link in one of the app bar's menus (UserMenu, OrgSwitcher).</summary>
+    public static RenderFragment MenuItem(string href, string icon, string text) => builder =>
+    {
+        builder.OpenElement(0, "a");
+        builder.AddAttribute(1, "href", href);
+        builder.AddAttribute(2, "class", "ap-menu-item");
+        builder.AddContent(3, Icon(icon));
+        builder.OpenElement(4, "span");
+        builder.AddContent(5, text);
+        builder.CloseElement();
         builder.CloseElement();
     };
 }
