@@ -25,7 +25,8 @@ public sealed record PasswordCheck(PasswordCheckResult Result, AppUser? User)
 /// requests and instances), records each failure in the same transaction as the count, and spends the same time
 /// on unknown and locked accounts as on a real check, so timing reveals neither.
 /// </summary>
-public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, AppDbContext db, LockoutCounter lockout, SignInRecorder recorder)
+public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, AppDbContext db, LockoutCounter lockout, SignInRecorder recorder,
+    PasswordHashingGate hashing)
 {
     private static readonly string DummyHash = new PasswordHasher<AppUser>().HashPassword(new AppUser(), "not-a-real-password");
 
@@ -56,7 +57,7 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInMan
         var user = await FindUserAsync(login);
         if (user is null)
         {
-            SpendPasswordCheckTime(password);
+            await SpendPasswordCheckTimeAsync(password);
             await recorder.RecordFailureAsync(null, login, PasswordCheckResult.UnknownUser, method);
             return new PasswordCheck(PasswordCheckResult.UnknownUser, null);
         }
@@ -75,14 +76,14 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInMan
     {
         if (!await lockout.TryBeginAsync(user, cancellationToken))
         {
-            SpendPasswordCheckTime(password);
+            await SpendPasswordCheckTimeAsync(password);
             if (method is not null)
             {
                 await recorder.RecordFailureAsync(user, login, PasswordCheckResult.LockedOut, method);
             }
             return PasswordCheckResult.LockedOut;
         }
-        if (string.IsNullOrEmpty(password) || !await userManager.CheckPasswordAsync(user, password))
+        if (string.IsNullOrEmpty(password) || !await hashing.RunAsync(() => userManager.CheckPasswordAsync(user, password)))
         {
             // The kept slot, the lock it may complete and their events commit together.
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -114,7 +115,7 @@ public sealed class PasswordVerifier(UserManager<AppUser> userManager, SignInMan
         return result;
     }
 
-    /// <summary>Spends the time a real password check takes.</summary>
-    public void SpendPasswordCheckTime(string password) =>
-        userManager.PasswordHasher.VerifyHashedPassword(new AppUser(), DummyHash, password);
+    /// <summary>Spends the time a real password check takes, waiting its turn as a real one does.</summary>
+    public Task SpendPasswordCheckTimeAsync(string password) =>
+        hashing.RunBlockingAsync(() => userManager.PasswordHasher.VerifyHashedPassword(new AppUser(), DummyHash, password));
 }

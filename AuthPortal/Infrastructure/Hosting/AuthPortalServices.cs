@@ -131,6 +131,7 @@ public static class AuthPortalServices
         services.AddScoped<LockoutCounter>();
         services.AddScoped<SignInRecorder>();
         services.AddScoped<PasswordVerifier>();
+        services.AddSingleton<PasswordHashingGate>();
         services.AddScoped<TotpVerifier>();
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<PasskeySignIn>();

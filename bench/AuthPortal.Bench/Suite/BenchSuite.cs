@@ -88,12 +88,18 @@ internal static partial class BenchSuite
             baseMemory.Add(app.ResidentMegabytes());
 
             // 1: password grants for distinct people, against raw PBKDF2 verifications on every core (same hasher, same settings).
+            // The baseline is taken right before and right after the measured sign-ins (the app warm and idle) and
+            // averaged, so both sides of the ratio see the machine as it was during the measurement.
             if (Wants(1))
             {
-                pbkdf2.Add(RawPasswordChecksPerSecond(scale.Duration, cores));
                 var next = 0;
-                signIns.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.SignInWarmup, scale.Duration, (_, _) =>
-                    PasswordGrant(people[Interlocked.Increment(ref next) % people.Length])));
+                HttpRequestMessage NextSignIn(int worker, long n) => PasswordGrant(people[Interlocked.Increment(ref next) % people.Length]);
+                await LoadDriver.RequestsPerSecondAsync(http, concurrency, scale.SignInWarmup, TimeSpan.Zero, NextSignIn);
+                var before = RawPasswordChecksPerSecond(scale.Duration, cores);
+                signIns.Add(await LoadDriver.RequestsPerSecondAsync(http, concurrency, TimeSpan.FromSeconds(0.5), scale.Duration, NextSignIn));
+                var after = RawPasswordChecksPerSecond(scale.Duration, cores);
+                pbkdf2.Add((before + after) / 2);
+                Console.WriteLine($"  #1 PBKDF2 {before:0.0}/s before, {after:0.0}/s after; sign-ins {signIns[^1]:0.0}/s");
             }
 
             // 2: refresh grants, each client rotating its own chain. Grants are written in batches (group commit), so what a
@@ -127,7 +133,7 @@ internal static partial class BenchSuite
         }
 
         figures.Add(Ratio(1, "password-grant sign-ins per second (distinct users)", "raw PBKDF2 verifications per second, all cores", signIns, pbkdf2, "≥ 0.90",
-            r => r >= 0.90, $"median {Median(signIns):0.0} sign-ins/s = {Median(signIns) / cores:0.0} per core; Keycloak publishes 15 per vCPU: {Median(signIns) / cores / 15:0.00} × that"));
+            r => r >= 0.90, $"median {Median(signIns):0.0} sign-ins/s = {Median(signIns) / cores:0.0} per core against {Median(pbkdf2):0.0} PBKDF2 checks/s (taken before and after each measurement); Keycloak publishes 15 per vCPU: {Median(signIns) / cores / 15:0.00} × that"));
         figures.Add(Absolute(2, "refresh-token grants per second per core", "— (Keycloak publishes 120 per vCPU)", "grants/s/core", refreshes, "≥ 1,500", v => v >= 1500,
             $"{Median(refreshes) / 120:0.0} × Keycloak's published figure; {cores * 32} clients (with {concurrency}: {Median(refreshesFewClients):0} grants/s/core, {refreshesFewClients.DefaultIfEmpty().Min():0}–{refreshesFewClients.DefaultIfEmpty().Max():0})"));
         figures.Add(Ratio(3, "GET /api/me with a JWT, requests per second", "GET /health/live (anonymous)", meJwt, health, "≥ 0.50", r => r >= 0.5,
@@ -225,20 +231,24 @@ internal static partial class BenchSuite
     private static double Median(List<double> values) => values.Count == 0 ? double.NaN : LoadDriver.Percentile(values, 50);
 
     /// <summary>PBKDF2 checks per second with Identity's hasher and settings, on every core at once.</summary>
+    /// <remarks>One dedicated thread per core, so every core hashes from the first moment (<c>Parallel.For</c> may run its
+    /// iterations one after another on the calling thread while the thread pool has no thread free).</remarks>
     private static double RawPasswordChecksPerSecond(TimeSpan duration, int cores)
     {
         var hasher = new PasswordHasher<AppUser>();
         var hash = hasher.HashPassword(new AppUser(), UserSeeder.Password);
         long checks = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, _ =>
+        var threads = Enumerable.Range(0, cores).Select(_ => new Thread(() =>
         {
             while (clock.Elapsed < duration)
             {
                 hasher.VerifyHashedPassword(new AppUser(), hash, UserSeeder.Password);
                 Interlocked.Increment(ref checks);
             }
-        });
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
         return checks / clock.Elapsed.TotalSeconds;
     }
 
