@@ -16,19 +16,13 @@ public sealed class PasswordHashingGateTests(DefaultPortal factory) : IClassFixt
     {
         var gate = new PasswordHashingGate();
         var release = new TaskCompletionSource();
-        var entered = 0;
-        var checks = Enumerable.Range(0, Cores + 3).Select(_ => gate.RunAsync(async () =>
-        {
-            Interlocked.Increment(ref entered);
-            await release.Task;
-            return true;
-        })).ToList();
+        var (checks, entered) = StartChecksThatWait(gate, Cores + 3, release.Task);
 
         // Without the limit every check would have entered by now: each runs synchronously up to its first await.
-        Assert.Equal(Cores, Volatile.Read(ref entered));
+        Assert.Equal(Cores, entered());
         release.SetResult();
         Assert.All(await Task.WhenAll(checks).WaitAsync(Patience), Assert.True);
-        Assert.Equal(Cores + 3, entered);
+        Assert.Equal(Cores + 3, entered());
     }
 
     [Fact]
@@ -40,14 +34,8 @@ public sealed class PasswordHashingGateTests(DefaultPortal factory) : IClassFixt
             await Assert.ThrowsAsync<InvalidOperationException>(() => gate.RunBlockingAsync<bool>(() => throw new InvalidOperationException("hasher failed")).WaitAsync(Patience));
         }
         var release = new TaskCompletionSource();
-        var entered = 0;
-        var checks = Enumerable.Range(0, Cores).Select(_ => gate.RunAsync(async () =>
-        {
-            Interlocked.Increment(ref entered);
-            await release.Task;
-            return true;
-        })).ToList();
-        Assert.Equal(Cores, Volatile.Read(ref entered));
+        var (checks, entered) = StartChecksThatWait(gate, Cores, release.Task);
+        Assert.Equal(Cores, entered());
         release.SetResult();
         await Task.WhenAll(checks).WaitAsync(Patience);
     }
@@ -57,11 +45,7 @@ public sealed class PasswordHashingGateTests(DefaultPortal factory) : IClassFixt
     {
         var gate = factory.Services.GetRequiredService<PasswordHashingGate>();
         var release = new TaskCompletionSource();
-        var holders = Enumerable.Range(0, Cores).Select(_ => gate.RunAsync(async () =>
-        {
-            await release.Task;
-            return true;
-        })).ToList();
+        var (holders, _) = StartChecksThatWait(gate, Cores, release.Task);
 
         await using var scope = factory.Services.CreateAsyncScope();
         var verifier = scope.ServiceProvider.GetRequiredService<PasswordVerifier>();
@@ -72,5 +56,18 @@ public sealed class PasswordHashingGateTests(DefaultPortal factory) : IClassFixt
         release.SetResult();
         await Task.WhenAll(holders).WaitAsync(Patience);
         Assert.Equal(PasswordCheckResult.UnknownUser, (await unknown.WaitAsync(Patience)).Result);
+    }
+
+    /// <summary>Starts <paramref name="count"/> checks that hold their turn until <paramref name="release"/> completes.</summary>
+    private static (List<Task<bool>> Checks, Func<int> Entered) StartChecksThatWait(PasswordHashingGate gate, int count, Task release)
+    {
+        var entered = 0;
+        var checks = Enumerable.Range(0, count).Select(_ => gate.RunAsync(async () =>
+        {
+            Interlocked.Increment(ref entered);
+            await release;
+            return true;
+        })).ToList();
+        return (checks, () => Volatile.Read(ref entered));
     }
 }
