@@ -110,6 +110,7 @@ window.authPortal = {
         if (event.key === "Escape") closeMenus(null);
     });
     // The dashboard said why the person landed there; the flag leaves the address so a reload does not say it again.
+    // Its name is AccessDeniedNotice.PermissionsChangedQuery on the server.
     function forgetNotice() {
         const url = new URL(location.href);
         if (url.searchParams.has("permissionsChanged")) {
