@@ -86,4 +86,46 @@ public sealed class OrganizationTests
         await owner.GetByRole(AriaRole.Tab, new() { Name = "Members" }).ClickAsync();
         await Assertions.Expect(owner.Locator("[data-testid=members-table]")).ToContainTextAsync("newcomer@example.com");
     }
+
+    [Fact]
+    public async Task AnAdminSeesTheOwnerOutOfReachAndOnlyTheRolesTheyMayGive()
+    {
+        await using var portal = await BrowserPortal.StartAsync(PortalSettings.WithAdministrator("ops@example.com"));
+        var owner = await portal.Portal.CreateUserAsync("reach-owner@example.com");
+        var admin = await portal.Portal.CreateUserAsync("reach-admin@example.com");
+        var viewer = await portal.Portal.CreateUserAsync("reach-viewer@example.com");
+        await portal.Portal.WithDbAsync(async db =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            db.Organizations.Add(new AuthPortal.Data.Organization { Id = "org-reach", Name = "Reach", Slug = "reach", CreatedAt = now, OwnershipStamp = "seeded" });
+            db.OrgMembers.AddRange(
+                new AuthPortal.Data.OrgMember { OrganizationId = "org-reach", UserId = owner.Id, OrgRoleId = "owner", JoinedAt = now },
+                new AuthPortal.Data.OrgMember { OrganizationId = "org-reach", UserId = admin.Id, OrgRoleId = "admin", JoinedAt = now },
+                new AuthPortal.Data.OrgMember { OrganizationId = "org-reach", UserId = viewer.Id, OrgRoleId = "viewer", JoinedAt = now });
+            return await db.SaveChangesAsync();
+        });
+        var page = await portal.NewPageAsync();
+        await new LoginPage(page).OpenAsync();
+        await new LoginPage(page).SignInAsync("reach-admin@example.com", Accounts.Password);
+        await new Shell(page).WaitUntilInteractiveAsync();
+        await page.GotoAsync("/orgs/reach");
+        await new Shell(page).WaitUntilInteractiveAsync();
+
+        // The owner's row: no Remove, and the role picker says why it is off (the server would refuse both).
+        var rows = page.Locator("[data-testid=members-table] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        var ownerRow = rows.Filter(new() { HasText = "reach-owner@example.com" });
+        var viewerRow = rows.Filter(new() { HasText = "reach-viewer@example.com" });
+        await Assertions.Expect(ownerRow).ToContainTextAsync("Their role grants more than yours");
+        await Assertions.Expect(ownerRow.Locator("[data-testid=remove-member]")).ToHaveCountAsync(0);
+        await Assertions.Expect(viewerRow.Locator("[data-testid=remove-member]")).ToHaveCountAsync(1);
+        await Assertions.Expect(viewerRow).Not.ToContainTextAsync("Their role grants more than yours");
+
+        // The invitation form offers the roles an Admin holds, not Owner.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Invitations" }).ClickAsync();
+        await page.Locator("[data-testid=invite-role]").First.ClickAsync();
+        var options = page.Locator(".mud-popover-open .mud-list-item");
+        await Assertions.Expect(options.Filter(new() { HasText = "Admin" })).ToHaveCountAsync(1);
+        await Assertions.Expect(options.Filter(new() { HasText = "Owner" })).ToHaveCountAsync(0);
+    }
 }

@@ -139,6 +139,53 @@ public sealed class OrganizationsApiTests(ClockPortal factory) : IClassFixture<C
     }
 
     [Fact]
+    public async Task ManagingMembersGivesNoRoleAndReachesNoMemberBeyondWhatTheManagerHolds()
+    {
+        var (owner, ownerToken, _) = await PersonAsync("reach-owner@example.com");
+        var orgId = await CreateOrgAsync(owner, ownerToken, "Reach");
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Post, $"/api/orgs/{orgId}/roles", ownerToken,
+            new { name = "Inviter", permissions = new[] { "org.read", "org.members.read", "org.members.manage" } }), HttpStatusCode.Created);
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Post, $"/api/orgs/{orgId}/roles", ownerToken,
+            new { name = "Closer", permissions = new[] { "org.read", "org.delete" } }), HttpStatusCode.Created);
+        await JoinAsync(owner, ownerToken, orgId, "reach-inviter@example.com", "Inviter");
+        await JoinAsync(owner, ownerToken, orgId, "reach-admin@example.com", "Admin");
+        await JoinAsync(owner, ownerToken, orgId, "reach-viewer@example.com", "Viewer");
+        var (inviter, inviterToken, inviterId) = await PersonAsync("reach-inviter@example.com");
+        var (admin, adminToken, adminId) = await PersonAsync("reach-admin@example.com");
+        var (_, _, viewerId) = await PersonAsync("reach-viewer@example.com");
+        async Task<string> RoleOfAsync(string userId) =>
+            await factory.WithDbAsync(db => db.OrgMembers.Where(m => m.OrganizationId == orgId && m.UserId == userId).Select(m => m.OrgRoleId).SingleAsync());
+
+        // Holding org.members.manage alone: no promotion of oneself or anyone to Admin, by change or by invitation.
+        var self = await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{inviterId}", inviterToken, new { role = "Admin" }), HttpStatusCode.Forbidden);
+        Assert.Contains("org.roles.manage", self.GetProperty("detail").GetString());
+        await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{viewerId}", inviterToken, new { role = "Admin" }), HttpStatusCode.Forbidden);
+        await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Post, $"/api/orgs/{orgId}/members", inviterToken, new { email = "reach-new@example.com", role = "Admin" }), HttpStatusCode.Forbidden);
+        Assert.False(await factory.WithDbAsync(db => db.Invitations.AnyAsync(i => i.Email == "reach-new@example.com")));
+        // Nor a demotion or removal of a member who holds more.
+        await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{adminId}", inviterToken, new { role = "Viewer" }), HttpStatusCode.Forbidden);
+        await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}/members/{adminId}", inviterToken), HttpStatusCode.Forbidden);
+        Assert.Equal(BuiltInOrgRoles.AdminId, await RoleOfAsync(adminId));
+        Assert.Equal(BuiltInOrgRoles.ViewerId, await RoleOfAsync(viewerId));
+        Assert.Equal(2, await factory.WithDbAsync(db => db.OrgRoles.CountAsync(r => r.OrganizationId == orgId)));
+        // What they hold they may give: a Viewer becomes a Member, an invitation as Member goes out.
+        await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{viewerId}", inviterToken, new { role = "Member" }), HttpStatusCode.NoContent);
+        await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Post, $"/api/orgs/{orgId}/members", inviterToken, new { email = "reach-member@example.com", role = "Member" }), HttpStatusCode.Accepted);
+        Assert.Equal(BuiltInOrgRoles.MemberId, await RoleOfAsync(viewerId));
+
+        // An Admin cannot take an owner-made role that deletes the organization, for themselves or anyone.
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{adminId}", adminToken, new { role = "Closer" }), HttpStatusCode.Forbidden);
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{viewerId}", adminToken, new { role = "Closer" }), HttpStatusCode.Forbidden);
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}", adminToken), HttpStatusCode.Forbidden);
+        Assert.Equal(BuiltInOrgRoles.AdminId, await RoleOfAsync(adminId));
+        // The owner can, and an Admin then no longer reaches that member; leaving stays open to everyone.
+        await JsonOf(await owner.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/{orgId}/members/{viewerId}", ownerToken, new { role = "Closer" }), HttpStatusCode.NoContent);
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}/members/{viewerId}", adminToken), HttpStatusCode.Forbidden);
+        await JsonOf(await inviter.SendWithTokenAsync(HttpMethod.Delete, $"/api/orgs/{orgId}/members/{inviterId}", inviterToken), HttpStatusCode.NoContent);
+        Assert.False(await factory.WithDbAsync(db => db.OrgMembers.AnyAsync(m => m.OrganizationId == orgId && m.UserId == inviterId)));
+    }
+
+    [Fact]
     public async Task InvitationsAreHashedSingleUseForTheirAddressAndExpireOnAMovedClock()
     {
         var (owner, ownerToken, _) = await PersonAsync("inviting-owner@example.com");

@@ -23,6 +23,9 @@ public sealed record OrgContext(Organization Organization, string? RoleId, strin
 {
     public bool Can(string permission) => Permissions.Contains(permission);
 
+    /// <summary>Whether the caller holds all of a role's permissions here: only then may they give the role, or change or remove a member who has it.</summary>
+    public bool HoldsAll(IEnumerable<string> rolePermissions) => rolePermissions.All(Can);
+
     public bool IsOwner => RoleId == BuiltInOrgRoles.OwnerId || AsSystemAdministrator;
 }
 

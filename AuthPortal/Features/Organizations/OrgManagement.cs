@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using AuthPortal.Data;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
+using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Email;
@@ -304,6 +305,14 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         {
             return OrgResult<bool>.Refused(OrgOutcome.Forbidden, "Only an owner makes someone an owner or changes an owner's role.");
         }
+        if (GrantedBeyondCaller(org, role) is { } given)
+        {
+            return OrgResult<bool>.Refused(OrgOutcome.Forbidden, $"You cannot give the role {role.Name}: it grants {given}, which you do not hold here.");
+        }
+        if (await CurrentRoleBeyondCallerAsync(db, org, member, cancellationToken) is { } refusal)
+        {
+            return OrgResult<bool>.Refused(OrgOutcome.Forbidden, $"You cannot change the role of {refusal}.");
+        }
         if (member.OrgRoleId == BuiltInOrgRoles.OwnerId && role.Id != BuiltInOrgRoles.OwnerId && await WouldLoseLastOwnerAsync(db, org.Organization.Id, userId, cancellationToken))
         {
             return OrgResult<bool>.Refused(OrgOutcome.LastOwner, "An organization keeps at least one owner: make someone else an owner first.");
@@ -339,6 +348,10 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         if (!leaving && member.OrgRoleId == BuiltInOrgRoles.OwnerId && !org.IsOwner)
         {
             return OrgResult<bool>.Refused(OrgOutcome.Forbidden, "Only an owner removes an owner.");
+        }
+        if (!leaving && await CurrentRoleBeyondCallerAsync(db, org, member, cancellationToken) is { } refusal)
+        {
+            return OrgResult<bool>.Refused(OrgOutcome.Forbidden, $"You cannot remove {refusal}.");
         }
         if (member.OrgRoleId == BuiltInOrgRoles.OwnerId && await WouldLoseLastOwnerAsync(db, org.Organization.Id, userId, cancellationToken))
         {
@@ -485,6 +498,10 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         if (role.Id == BuiltInOrgRoles.OwnerId && !org.IsOwner)
         {
             return OrgResult<InvitationView>.Refused(OrgOutcome.Forbidden, "Only an owner invites owners.");
+        }
+        if (GrantedBeyondCaller(org, role) is { } given)
+        {
+            return OrgResult<InvitationView>.Refused(OrgOutcome.Forbidden, $"You cannot invite someone as {role.Name}: it grants {given}, which you do not hold here.");
         }
         var normalized = email.ToUpperInvariant();
         if (await db.OrgMembers.AnyAsync(m => m.OrganizationId == org.Organization.Id && m.User!.NormalizedEmail == normalized, cancellationToken))
@@ -653,6 +670,27 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
             n++;
         }
         return $"{wanted}-{n}";
+    }
+
+    /// <summary>
+    /// The permissions <paramref name="role"/> grants that the caller does not hold here ("a, b"), or null. Nobody hands
+    /// out more than they hold, the rule <see cref="SaveRoleAsync"/> applies to a role's permissions: without it, holding
+    /// org.members.manage alone would be enough to make oneself an Admin.
+    /// </summary>
+    private static string? GrantedBeyondCaller(OrgContext org, OrgRole role) =>
+        TokenScope.Parse(role.GrantedPermissions).Names.Where(p => !org.Can(p)).ToList() is { Count: > 0 } missing ? string.Join(", ", missing) : null;
+
+    /// <summary>
+    /// Why the caller may not act on <paramref name="member"/> ("a member whose role … grants …"), or null when they may:
+    /// a member who holds something the caller lacks is out of the caller's reach, so managing members cannot demote or
+    /// remove the administrators above.
+    /// </summary>
+    private static async Task<string?> CurrentRoleBeyondCallerAsync(AppDbContext db, OrgContext org, OrgMember member, CancellationToken cancellationToken)
+    {
+        var current = await db.OrgRoles.AsNoTracking().FirstAsync(r => r.Id == member.OrgRoleId, cancellationToken);
+        return GrantedBeyondCaller(org, current) is { } held
+            ? $"a member whose role ({current.Name}) grants {held}, which you do not hold here"
+            : null;
     }
 
     private static async Task<OrgRole?> FindRoleAsync(AppDbContext db, string organizationId, string name, CancellationToken cancellationToken)
