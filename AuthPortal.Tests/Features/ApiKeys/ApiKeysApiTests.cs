@@ -69,6 +69,20 @@ public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<Defau
         // Keys expire unless the portal allows otherwise, and only within ApiKeys:MaxLifetimeDays.
         Assert.True((await CreateAsync(client, token, new { name = "forever", scopes = Array.Empty<string>() })).Json.GetProperty("errors").TryGetProperty("expiresInDays", out _));
         Assert.True((await CreateAsync(client, token, new { name = "too long", scopes = Array.Empty<string>(), expiresInDays = 400 })).Json.GetProperty("errors").TryGetProperty("expiresInDays", out _));
+        // Values far out of range are the same mistake, never a 500 (they would overflow a date).
+        foreach (var days in new[] { 0, -1_000_000, 3_000_000, int.MaxValue, int.MinValue })
+        {
+            var refused = await CreateAsync(client, token, new { name = "out of range", scopes = Array.Empty<string>(), expiresInDays = days });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Response.StatusCode);
+            Assert.True(refused.Json.GetProperty("errors").TryGetProperty("expiresInDays", out _), $"{days}");
+        }
+        foreach (var at in new[] { "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z" })
+        {
+            var refused = await CreateAsync(client, token, new { name = "out of range", scopes = Array.Empty<string>(), expiresAt = at });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Response.StatusCode);
+            Assert.True(refused.Json.GetProperty("errors").TryGetProperty("expiresAt", out _), at);
+        }
+        Assert.False(await factory.WithDbAsync(db => db.ApiKeys.AnyAsync(k => k.Name == "out of range")));
         // Another user's key id: 404, exactly like an unknown one.
         var (other, otherToken) = await SignedInAsync("someone-else@example.com");
         var otherId = (await CreateAsync(other, otherToken, new { name = "theirs", scopes = Array.Empty<string>(), expiresInDays = 7 })).Json.GetProperty("id").GetString();
@@ -76,6 +90,30 @@ public sealed class ApiKeysApiTests(DefaultPortal factory) : IClassFixture<Defau
         // A key in the URL: 400.
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/me?api_key={key}")).StatusCode);
         Assert.DoesNotContain(factory.LogLines, l => l.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AKeyNeverHoldsMoreThanTheTokenThatMadeIt()
+    {
+        await SignedInAsync("scoped-maker@example.com", administrator: true);
+        var client = factory.CreatePortalClient();
+        var narrow = (await client.GetTokensAsync("scoped-maker@example.com", scope: "users.read org.read")).AccessToken;
+
+        // The user holds users.write and roles.manage, but this token carries only users.read (and org.read).
+        var wider = await CreateAsync(client, narrow, new { name = "wider", scopes = new[] { "users.read", "users.write" }, expiresInDays = 7 });
+        Assert.Equal(HttpStatusCode.BadRequest, wider.Response.StatusCode);
+        Assert.Contains("this token carries", wider.Json.GetProperty("errors").GetProperty("scopes")[0].GetString());
+        var widerInOrganizations = await CreateAsync(client, narrow, new { name = "wider", scopes = new[] { "org.members.manage" }, expiresInDays = 7 });
+        Assert.Equal(HttpStatusCode.BadRequest, widerInOrganizations.Response.StatusCode);
+        Assert.False(await factory.WithDbAsync(db => db.ApiKeys.AnyAsync(k => k.Name == "wider")));
+
+        // Within the token's scope it works, and the key carries what was asked.
+        var within = await CreateAsync(client, narrow, new { name = "within", scopes = new[] { "users.read", "org.read" }, expiresInDays = 7 });
+        Assert.Equal(HttpStatusCode.Created, within.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(client, "/api/users", within.Json.GetProperty("key").GetString()!)).StatusCode);
+        // A cookie-like full token still gives everything its user holds.
+        var full = (await client.GetTokensAsync("scoped-maker@example.com")).AccessToken;
+        Assert.Equal(HttpStatusCode.Created, (await CreateAsync(client, full, new { name = "full", scopes = new[] { "users.write" }, expiresInDays = 7 })).Response.StatusCode);
     }
 
     [Fact]

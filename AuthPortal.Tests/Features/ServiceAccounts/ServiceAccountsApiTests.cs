@@ -218,6 +218,13 @@ public sealed class ServiceAccountsApiTests(DefaultPortal factory) : IClassFixtu
         Assert.True((await keyRefused.JsonAsync()).GetProperty("errors").TryGetProperty("scopes", out _));
         Assert.Equal(HttpStatusCode.Created, (await client.SendWithTokenAsync(HttpMethod.Post, $"/api/service-accounts/{strongId}/api-keys", userAdminToken,
             new { name = "k", scopes = new[] { Permissions.UsersRead }, expiresInDays = 7 })).StatusCode);
+        // Nor more than the token they call with carries: scoped to users.write, this administrator cannot hand out users.read.
+        var narrowToken = (await client.GetTokensAsync("user-admin@example.com", scope: Permissions.UsersWrite)).AccessToken;
+        var beyondToken = await client.SendWithTokenAsync(HttpMethod.Post, $"/api/service-accounts/{strongId}/api-keys", narrowToken,
+            new { name = "k2", scopes = new[] { Permissions.UsersRead }, expiresInDays = 7 });
+        Assert.Equal(HttpStatusCode.BadRequest, beyondToken.StatusCode);
+        Assert.True((await beyondToken.JsonAsync()).GetProperty("errors").TryGetProperty("scopes", out _));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.ApiKeys.CountAsync(k => k.UserId == strongId)));
 
         var roles = await factory.WithDbAsync(db => db.UserRoles.CountAsync(ur => ur.UserId == strongId));
         Assert.Equal(2, roles);

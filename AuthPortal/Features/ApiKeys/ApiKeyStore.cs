@@ -120,10 +120,11 @@ public sealed class ApiKeyStore(
 
     /// <summary>
     /// Creates a key for <paramref name="userId"/>, by them or (for a service account) by <paramref name="actorUserId"/>; the
-    /// errors name the request field that was wrong, and a full quota is a conflict.
+    /// errors name the request field that was wrong, and a full quota is a conflict. <paramref name="callerScope"/> is the
+    /// scope of the token the owner called with (null for a cookie): a key never holds more than the token that made it.
     /// </summary>
     public async Task<(CreatedApiKey? Key, IReadOnlyList<(string Field, string Message)> Errors, bool QuotaReached)> CreateAsync(
-        string userId, ApiKeyRequest request, string? actorUserId = null, CancellationToken cancellationToken = default)
+        string userId, ApiKeyRequest request, string? actorUserId = null, string? callerScope = null, CancellationToken cancellationToken = default)
     {
         var errors = new List<(string, string)>();
         var name = (request.Name ?? "").Trim();
@@ -132,11 +133,14 @@ public sealed class ApiKeyStore(
             errors.Add(("name", nameProblem));
         }
         var scope = TokenScope.Parse(string.Join(' ', request.Scopes ?? []));
-        var held = await permissions.GetAsync(userId, cancellationToken);
-        // Organization permissions may be named: they narrow what the owner's roles grant in each organization.
-        if (scope.Unknown.Count > 0 || scope.Names.Any(n => !held.Contains(n) && !Permissions.IsOrganizationPermission(n)))
+        var held = TokenScope.Effective(callerScope, await permissions.GetAsync(userId, cancellationToken));
+        var tokenNames = callerScope is null ? null : TokenScope.Parse(callerScope).Names;
+        // Organization permissions may be named: they narrow what the owner's roles grant in each organization (within the token's scope, if any).
+        if (scope.Unknown.Count > 0 || scope.Names.Any(n => Permissions.IsOrganizationPermission(n) ? tokenNames?.Contains(n) == false : !held.Contains(n)))
         {
-            errors.Add(("scopes", "Choose among the permissions you hold: " + (held.Count == 0 ? "you hold none." : string.Join(", ", held.Order()) + ".")));
+            var holder = callerScope is null ? "you hold" : "this token carries";
+            var grantable = held.Concat(tokenNames?.Where(Permissions.IsOrganizationPermission) ?? []).Order(StringComparer.Ordinal).ToList();
+            errors.Add(("scopes", $"Choose among the permissions {holder}: " + (grantable.Count == 0 ? "there are none." : string.Join(", ", grantable) + ".")));
         }
         var now = time.GetUtcNow();
         var expiresAt = ExpiryOf(request, now, errors);
@@ -347,9 +351,11 @@ public sealed class ApiKeyStore(
         }
         if (request.ExpiresInDays is { } days)
         {
-            if (days < 1 || TimeSpan.FromDays(days) > max)
+            // Compared as numbers: a huge value would overflow TimeSpan or the date before it could be refused.
+            if (days < 1 || days > options.Value.MaxLifetimeDays)
             {
                 errors.Add(("expiresInDays", $"Between 1 and {options.Value.MaxLifetimeDays} days."));
+                return null;
             }
             return now.AddDays(days);
         }

@@ -46,7 +46,7 @@ public static class ApiKeysApi
             return problem;
         }
         var (created, errors, quotaReached) = await keys.CreateAsync(context.User.UserId(),
-            new ApiKeyRequest(request!.Name, request.Scopes ?? [], request.ExpiresInDays, request.ExpiresAt), cancellationToken: context.RequestAborted);
+            new ApiKeyRequest(request!.Name, request.Scopes ?? [], request.ExpiresInDays, request.ExpiresAt), callerScope: context.User.Scope(), cancellationToken: context.RequestAborted);
         if (quotaReached)
         {
             return ApiProblem.Conflict("You have as many active API keys as this portal allows (ApiKeys:MaxPerUser). Revoke one first.");

@@ -4,6 +4,7 @@ using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
+using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Security;
@@ -268,16 +269,19 @@ public sealed partial class ServiceAccountAdministration(
         return await db.Users.AnyAsync(u => u.Id == id && u.IsServiceAccount, cancellationToken) ? await apiKeys.ListAsync(id, cancellationToken) : null;
     }
 
-    /// <summary>The scopes <paramref name="actorUserId"/> may put in a key of this service account: what both hold.</summary>
-    public async Task<IReadOnlySet<string>> GrantableScopesAsync(string actorUserId, string id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The scopes <paramref name="actorUserId"/> may put in a key of this service account: what both hold, within the scope
+    /// of the token the actor called with (<paramref name="actorScope"/>; null for a cookie).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> GrantableScopesAsync(string actorUserId, string id, string? actorScope = null, CancellationToken cancellationToken = default)
     {
-        var actor = await permissions.GetAsync(actorUserId, cancellationToken);
+        var actor = TokenScope.Effective(actorScope, await permissions.GetAsync(actorUserId, cancellationToken));
         var account = await permissions.GetAsync(id, cancellationToken);
         return account.Where(actor.Contains).ToHashSet(StringComparer.Ordinal);
     }
 
     public async Task<(CreatedApiKey? Key, ServiceAccountOutcome Outcome, IReadOnlyList<(string Field, string Message)> Errors)> CreateKeyAsync(
-        string actorUserId, string id, ApiKeyRequest request, CancellationToken cancellationToken = default)
+        string actorUserId, string id, ApiKeyRequest request, string? actorScope = null, CancellationToken cancellationToken = default)
     {
         if (await GetAsync(id, cancellationToken) is not { } account)
         {
@@ -287,14 +291,14 @@ public sealed partial class ServiceAccountAdministration(
         {
             return (null, ServiceAccountOutcome.Disabled, []);
         }
-        var grantable = await GrantableScopesAsync(actorUserId, id, cancellationToken);
+        var grantable = await GrantableScopesAsync(actorUserId, id, actorScope, cancellationToken);
         var scopes = request.Scopes ?? [];
         if (scopes.Any(s => !grantable.Contains(s)))
         {
             return (null, ServiceAccountOutcome.Invalid, [("scopes", "Choose among the permissions both you and the service account hold: " +
                 (grantable.Count == 0 ? "there are none; give it a role first." : string.Join(", ", grantable.Order()) + "."))]);
         }
-        var (created, errors, quotaReached) = await apiKeys.CreateAsync(id, request, actorUserId, cancellationToken);
+        var (created, errors, quotaReached) = await apiKeys.CreateAsync(id, request, actorUserId, cancellationToken: cancellationToken);
         return created is not null ? (created, ServiceAccountOutcome.Done, [])
             : quotaReached ? (null, ServiceAccountOutcome.QuotaReached, [])
             : (null, ServiceAccountOutcome.Invalid, errors);

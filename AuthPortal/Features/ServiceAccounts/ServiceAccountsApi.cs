@@ -82,7 +82,7 @@ public static class ServiceAccountsApi
             return problem;
         }
         var (created, outcome, errors) = await accounts.CreateKeyAsync(context.User.UserId(), id,
-            new ApiKeyRequest(request!.Name, request.Scopes ?? [], request.ExpiresInDays, request.ExpiresAt), context.RequestAborted);
+            new ApiKeyRequest(request!.Name, request.Scopes ?? [], request.ExpiresInDays, request.ExpiresAt), context.User.Scope(), context.RequestAborted);
         // No-store: this answer is the only place the key ever appears.
         context.Response.Headers.CacheControl = "no-store";
         return outcome switch
