@@ -76,6 +76,17 @@ public sealed class RequestLimitsTests(KestrelPortal kestrel) : IClassFixture<Ke
         });
         Assert.Equal(HttpStatusCode.OK, withCharset.StatusCode);
         Assert.Equal("Charset Person", await DisplayNameAsync(user));
+        // A charset .NET has no encoding for is the client's mistake: a problem naming Content-Type, not a 500.
+        var unknownCharset = new StringContent("""{"displayName":"Unknown Charset"}""", Encoding.UTF8);
+        unknownCharset.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=windows-1252-nope");
+        var refusedCharset = await kestrel.Client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, "/api/me")
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) },
+            Content = unknownCharset,
+        });
+        AssertPortalAnswer(refusedCharset, HttpStatusCode.BadRequest);
+        Assert.True((await refusedCharset.JsonAsync()).GetProperty("errors").TryGetProperty("Content-Type", out _));
+        Assert.Equal("Charset Person", await DisplayNameAsync(user));
         ReliabilityReport.Record("Limits", "wrong Content-Type (text/plain, XML, a form on a JSON endpoint; text on the token endpoint)", "4 requests",
             "415 problem detail naming Content-Type; nothing stored", "415 naming Content-Type, all 4; display name unchanged");
     }

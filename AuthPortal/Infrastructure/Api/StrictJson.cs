@@ -1,6 +1,9 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 
 namespace AuthPortal.Infrastructure.Api;
 
@@ -44,6 +47,11 @@ public static class StrictJson
         {
             return (null, ApiProblem.Validation("body", "Send a JSON object with Content-Type: application/json."));
         }
+        if (UnknownCharset(request.ContentType) is { } charset)
+        {
+            // The reader would throw on it (a 500): a charset .NET has no encoding for is the client's mistake.
+            return (null, ApiProblem.Validation("Content-Type", $"The charset {charset} is not one this portal reads: send UTF-8 (charset=utf-8, or none)."));
+        }
         try
         {
             var value = await request.ReadFromJsonAsync<T>(Options, request.HttpContext.RequestAborted);
@@ -56,6 +64,24 @@ public static class StrictJson
             return IsMember<T>(field)
                 ? (null, ApiProblem.Validation(field, "This value is not valid JSON of the expected type."))
                 : (null, ApiProblem.Validation(field, "This field is not accepted here."));
+        }
+    }
+
+    private static string? UnknownCharset(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || StringSegment.IsNullOrEmpty(mediaType.Charset))
+        {
+            return null;
+        }
+        var charset = HeaderUtilities.RemoveQuotes(mediaType!.Charset).ToString();
+        try
+        {
+            Encoding.GetEncoding(charset);
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return charset;
         }
     }
 
