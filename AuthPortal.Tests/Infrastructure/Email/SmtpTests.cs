@@ -42,6 +42,24 @@ public sealed class SmtpTests
         Assert.DoesNotContain(factory.LogLines, l => l.Contains("ConfirmEmail?", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Production", false)]
+    [InlineData("Development", true)]
+    public async Task PickupModeLogsTheLinkOnlyOnADevelopersMachine(string environment, bool linkLogged)
+    {
+        using var factory = new PortalFactory(null, PortalSettings.WithAdministrator(DefaultPortal.AdminEmail), environment);
+        const string link = "https://portal.example/Account/ResetPassword?code=pickup-secret-code";
+
+        await factory.Services.GetRequiredService<AuthPortal.Infrastructure.Email.IMailSender>().SendAsync(
+            new AuthPortal.Infrastructure.Email.OutgoingMail("pickup@example.com", "Reset your password", $"Open {link}", $"<a href=\"{link}\">Reset</a>", link));
+        await factory.DeliverQueuedMailAsync();
+
+        // The .eml file always holds the link; the log names the file, and only a developer's log holds the link too.
+        Assert.Contains(link, Assert.Single(factory.Mailbox.To("pickup@example.com")).TextBody);
+        Assert.Contains(factory.LogLines, l => l.Contains("Wrote \"Reset your password\" for pickup@example.com", StringComparison.Ordinal));
+        Assert.Equal(linkLogged, factory.LogLines.Any(l => l.Contains("pickup-secret-code", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task WithoutTlsTheMailIsNotSentInClearAndTheAccountCanAskAgain()
     {

@@ -37,9 +37,16 @@ internal sealed class MailKitMailSender(IOptions<EmailOptions> options, IHostEnv
             Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}.eml");
             await message.WriteToAsync(path, cancellationToken);
-            // Pickup mode is for machines without a mail server: the link in the log is how the
-            // operator reaches it. SMTP mode never logs links.
-            logger.LogInformation("Wrote \"{Subject}\" for {To} to {Path}. Link: {ActionLink}", mail.Subject, mail.To, path, mail.ActionLink);
+            // A link is a live secret (a reset code, an invitation): logs travel further than the pickup
+            // directory, so only a developer's machine gets it in the log. Elsewhere the .eml file holds it.
+            if (environment.IsDevelopment())
+            {
+                logger.LogInformation("Wrote \"{Subject}\" for {To} to {Path}. Link: {ActionLink}", mail.Subject, mail.To, path, mail.ActionLink);
+            }
+            else
+            {
+                logger.LogInformation("Wrote \"{Subject}\" for {To} to {Path}", mail.Subject, mail.To, path);
+            }
             return;
         }
 
