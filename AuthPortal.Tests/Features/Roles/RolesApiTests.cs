@@ -114,6 +114,58 @@ public sealed class RolesApiTests(DefaultPortal factory) : IClassFixture<Default
     }
 
     [Fact]
+    public async Task AScopedTokenOrKeyGivesNoMoreThanItsScopeThoughItsOwnerHoldsEverything()
+    {
+        var (client, _) = await AdminAsync();
+        var narrow = (await client.GetTokensAsync(DefaultPortal.AdminEmail, scope: "roles.manage users.write")).AccessToken;
+        var target = await factory.CreateUserAsync("scoped-target@example.com");
+        await factory.CreateRoleAsync("Scoped readers", Permissions.UsersRead);
+
+        // The administrator holds everything; this token carries roles.manage and users.write only.
+        var promote = await client.SendWithTokenAsync(HttpMethod.Put, $"/api/users/{target.Id}/roles", narrow, new { roles = new[] { SystemRoles.Administrator } });
+        Assert.Equal(HttpStatusCode.BadRequest, promote.StatusCode);
+        Assert.Contains("audit.read", (await promote.JsonAsync()).GetProperty("errors").GetProperty("roles")[0].GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendWithTokenAsync(HttpMethod.Post, "/api/roles", narrow,
+            new { name = "Scoped everything", permissions = new[] { "users.*" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendWithTokenAsync(HttpMethod.Post, "/api/users", narrow,
+            new { email = "scoped-made@example.com", roles = new[] { SystemRoles.Administrator } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendWithTokenAsync(HttpMethod.Post, "/api/service-accounts", narrow,
+            new { name = "scoped-escalator", roles = new[] { SystemRoles.Administrator } })).StatusCode);
+        // Nor takes away, changes or deletes what it could not give.
+        var readers = await factory.WithDbAsync(db => db.Roles.Where(r => r.Name == "Scoped readers").Select(r => r.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendWithTokenAsync(HttpMethod.Delete, $"/api/roles/{readers}", narrow)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendWithTokenAsync(HttpMethod.Put, $"/api/roles/{readers}", narrow,
+            new { name = "Scoped readers", permissions = Array.Empty<string>() })).StatusCode);
+
+        Assert.False(await factory.WithDbAsync(db => db.UserRoles.AnyAsync(ur => ur.UserId == target.Id)));
+        Assert.False(await factory.WithDbAsync(db => db.Roles.AnyAsync(r => r.Name == "Scoped everything")));
+        Assert.False(await factory.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "scoped-made@example.com" || u.UserName == "scoped-escalator")));
+        Assert.Equal([Permissions.UsersRead], await factory.WithDbAsync(db => db.RoleClaims.Where(c => c.RoleId == readers).Select(c => c.ClaimValue!).ToListAsync()));
+        // Within its scope it works: a role of users.write, given to the target.
+        await OkJsonAsync(await client.SendWithTokenAsync(HttpMethod.Post, "/api/roles", narrow, new { name = "Scoped writers", permissions = new[] { Permissions.UsersWrite } }), HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Put, $"/api/users/{target.Id}/roles", narrow, new { roles = new[] { "Scoped writers" } })).StatusCode);
+    }
+
+    [Fact]
+    public async Task ARoleManagerCannotChangeOrDeleteARoleGrantingWhatTheyLack()
+    {
+        await factory.CreateRoleAsync("Lacking managers", Permissions.RolesManage);
+        await factory.CreateRoleAsync("Settings keepers", Permissions.SettingsManage);
+        var manager = await factory.CreateUserAsync("lacking-manager@example.com");
+        await factory.AddToRoleAsync(manager, "Lacking managers");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("lacking-manager@example.com")).AccessToken;
+        var keepers = await factory.WithDbAsync(db => db.Roles.Where(r => r.Name == "Settings keepers").Select(r => r.Id).SingleAsync());
+
+        // Emptying it or deleting it would take settings.manage from everyone who holds it, which this manager could not do one by one.
+        var emptied = await client.SendWithTokenAsync(HttpMethod.Put, $"/api/roles/{keepers}", token, new { name = "Settings keepers", permissions = Array.Empty<string>() });
+        Assert.Equal(HttpStatusCode.Forbidden, emptied.StatusCode);
+        Assert.Contains("settings.manage", (await emptied.JsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendWithTokenAsync(HttpMethod.Delete, $"/api/roles/{keepers}", token)).StatusCode);
+        Assert.Equal([Permissions.SettingsManage], await factory.WithDbAsync(db => db.RoleClaims.Where(c => c.RoleId == keepers).Select(c => c.ClaimValue!).ToListAsync()));
+    }
+
+    [Fact]
     public async Task TwoAdministratorsRemovingEachOtherAtOnceLeaveOne()
     {
         using var portal = new PortalFactory(null, PortalSettings.WithAdministrator("admin-a@example.com"));

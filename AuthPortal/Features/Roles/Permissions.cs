@@ -69,6 +69,13 @@ public static class Permissions
 
     public static bool IsOrganizationPermission(string name) => Organization.Any(p => p.Name == name);
 
+    /// <summary>
+    /// The part of <paramref name="held"/> a token's or key's space-separated <paramref name="scopeClaim"/> names; all of
+    /// it when there is no scope claim (a cookie). An empty scope allows nothing.
+    /// </summary>
+    public static IReadOnlySet<string> WithinScope(string? scopeClaim, IReadOnlySet<string> held) =>
+        scopeClaim is null ? held : scopeClaim.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(held.Contains).ToHashSet(StringComparer.Ordinal);
+
     public static bool IsKnown(string name) => System.Any(p => p.Name == name) || IsOrganizationPermission(name);
 
     /// <summary>Permissions that open the admin section of the UI.</summary>

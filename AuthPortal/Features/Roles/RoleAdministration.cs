@@ -13,7 +13,7 @@ public sealed record RoleView(string Id, string Name, string Description, bool I
 /// <summary>A role to create, or what to replace a role's definition with (PUT).</summary>
 public sealed record RoleRequest(string Name, string? Description, IReadOnlyList<string>? Permissions, IReadOnlyList<string>? Includes);
 
-public enum RoleOutcome { Done, NotFound, Invalid, NameTaken, BuiltIn, LastAdministrator }
+public enum RoleOutcome { Done, NotFound, Invalid, NameTaken, BuiltIn, LastAdministrator, Forbidden }
 
 public sealed record RoleResult(RoleOutcome Outcome, RoleView? Role = null, IReadOnlyList<(string Field, string Message)>? Errors = null, string? Detail = null)
 {
@@ -52,15 +52,18 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         return ToView(snapshot, role, await db.UserRoles.CountAsync(ur => ur.RoleId == id, cancellationToken));
     }
 
-    public Task<RoleResult> CreateAsync(string actorUserId, RoleRequest request, CancellationToken cancellationToken = default) =>
-        SaveAsync(actorUserId, null, request, cancellationToken);
+    public Task<RoleResult> CreateAsync(string actorUserId, RoleRequest request, string? actorScope = null, CancellationToken cancellationToken = default) =>
+        SaveAsync(actorUserId, actorScope, null, request, cancellationToken);
 
     /// <summary>Replaces a custom role's name, description, permissions and included roles.</summary>
-    public Task<RoleResult> UpdateAsync(string actorUserId, string id, RoleRequest request, CancellationToken cancellationToken = default) =>
-        SaveAsync(actorUserId, id, request, cancellationToken);
+    public Task<RoleResult> UpdateAsync(string actorUserId, string id, RoleRequest request, string? actorScope = null, CancellationToken cancellationToken = default) =>
+        SaveAsync(actorUserId, actorScope, id, request, cancellationToken);
 
-    public async Task<RoleResult> DeleteAsync(string actorUserId, string id, CancellationToken cancellationToken = default)
+    /// <summary>Deletes a custom role: only by someone who holds everything it grants, since it is taken from all its holders at once.</summary>
+    public async Task<RoleResult> DeleteAsync(string actorUserId, string id, string? actorScope = null, CancellationToken cancellationToken = default)
     {
+        var snapshot = await graph.GetFreshAsync(cancellationToken);
+        var held = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var role = await db.Roles.FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
@@ -71,6 +74,10 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         if (role.IsBuiltIn)
         {
             return new RoleResult(RoleOutcome.BuiltIn, Detail: $"{role.Name} is built in: it cannot be deleted.");
+        }
+        if (Beyond(snapshot, id, held) is { Count: > 0 } beyondDelete)
+        {
+            return new RoleResult(RoleOutcome.Forbidden, Detail: $"You cannot delete {role.Name}: it grants {string.Join(", ", beyondDelete)}, which you do not hold.");
         }
         var holders = await db.UserRoles.CountAsync(ur => ur.RoleId == id, cancellationToken);
         db.Roles.Remove(role); // its grants, inclusions (both ways) and assignments go with it
@@ -87,7 +94,7 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
     /// Replaces a user's (or service account's) roles. Refused when it would take Administrator from the last usable
     /// administrator, or give or take a role granting what the actor does not hold.
     /// </summary>
-    public async Task<RoleResult> SetUserRolesAsync(string actorUserId, string userId, IReadOnlyList<string> roleNames, CancellationToken cancellationToken = default)
+    public async Task<RoleResult> SetUserRolesAsync(string actorUserId, string userId, IReadOnlyList<string> roleNames, string? actorScope = null, CancellationToken cancellationToken = default)
     {
         var snapshot = await graph.GetFreshAsync(cancellationToken);
         var errors = new List<(string, string)>();
@@ -101,7 +108,7 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         var current = await db.UserRoles.Where(ur => ur.UserId == userId).ToListAsync(cancellationToken);
         var added = wanted.Where(r => current.All(ur => ur.RoleId != r.Id)).ToList();
         var removed = current.Where(ur => wanted.All(r => r.Id != ur.RoleId)).ToList();
-        var held = await permissions.GetAsync(actorUserId, cancellationToken);
+        var held = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
         foreach (var roleId in added.Select(r => r.Id).Concat(removed.Select(ur => ur.RoleId)))
         {
             var beyond = snapshot.EffectiveOf(roleId).Where(p => !held.Contains(p)).Order(StringComparer.Ordinal).ToList();
@@ -148,12 +155,12 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
 
     /// <summary>The roles named, when each exists and <paramref name="actorUserId"/> may give it; otherwise field errors under <c>roles</c>.</summary>
     public async Task<(IReadOnlyList<RoleNode> Roles, IReadOnlyList<(string Field, string Message)> Errors)> AssignableAsync(
-        string actorUserId, IReadOnlyList<string> roleNames, CancellationToken cancellationToken = default)
+        string actorUserId, IReadOnlyList<string> roleNames, string? actorScope = null, CancellationToken cancellationToken = default)
     {
         var snapshot = await graph.GetFreshAsync(cancellationToken);
         var errors = new List<(string, string)>();
         var roles = ResolveRoles(snapshot, roleNames, "roles", errors);
-        var held = await permissions.GetAsync(actorUserId, cancellationToken);
+        var held = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
         foreach (var role in roles)
         {
             var beyond = snapshot.EffectiveOf(role.Id).Where(p => !held.Contains(p)).Order(StringComparer.Ordinal).ToList();
@@ -165,7 +172,11 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         return (roles, errors);
     }
 
-    private async Task<RoleResult> SaveAsync(string actorUserId, string? id, RoleRequest request, CancellationToken cancellationToken)
+    /// <summary>What role <paramref name="roleId"/> grants (directly and through inclusions) that is not in <paramref name="held"/>.</summary>
+    private static List<string> Beyond(RoleSnapshot snapshot, string roleId, IReadOnlySet<string> held) =>
+        snapshot.EffectiveOf(roleId).Where(p => !held.Contains(p)).Order(StringComparer.Ordinal).ToList();
+
+    private async Task<RoleResult> SaveAsync(string actorUserId, string? actorScope, string? id, RoleRequest request, CancellationToken cancellationToken)
     {
         var snapshot = await graph.GetFreshAsync(cancellationToken);
         var errors = new List<(string, string)>();
@@ -194,8 +205,12 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         {
             errors.Add(("includes", "These inclusions would make the role include itself."));
         }
-        // The role may not grant more than its maker holds.
-        var held = await permissions.GetAsync(actorUserId, cancellationToken);
+        // The role may not grant more than its maker holds, before (it is taken from its holders) or after the change.
+        var held = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
+        if (id is not null && snapshot.ById.TryGetValue(id, out var before) && !before.IsBuiltIn && Beyond(snapshot, id, held) is { Count: > 0 } beyondBefore)
+        {
+            return new RoleResult(RoleOutcome.Forbidden, Detail: $"You cannot change {before.Name}: it grants {string.Join(", ", beyondBefore)}, which you do not hold.");
+        }
         var resulting = grants.Where(g => unknown.Count == 0).SelectMany(Permissions.Expand).Concat(included.SelectMany(r => snapshot.EffectiveOf(r.Id)));
         var beyond = resulting.Where(p => !held.Contains(p)).Distinct().Order(StringComparer.Ordinal).ToList();
         if (beyond.Count > 0)

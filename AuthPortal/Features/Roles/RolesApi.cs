@@ -43,7 +43,7 @@ public static class RolesApi
         {
             return problem;
         }
-        var result = await roles.CreateAsync(context.User.UserId(), request!, context.RequestAborted);
+        var result = await roles.CreateAsync(context.User.UserId(), request!, context.User.Scope(), context.RequestAborted);
         return result.Outcome switch
         {
             RoleOutcome.Done => TypedResults.Created($"/api/roles/{result.Role!.Id}", result.Role),
@@ -59,7 +59,7 @@ public static class RolesApi
         {
             return problem;
         }
-        var result = await roles.UpdateAsync(context.User.UserId(), id, request!, context.RequestAborted);
+        var result = await roles.UpdateAsync(context.User.UserId(), id, request!, context.User.Scope(), context.RequestAborted);
         return result.Outcome switch
         {
             RoleOutcome.Done => TypedResults.Ok(result.Role!),
@@ -70,7 +70,7 @@ public static class RolesApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, HttpContext context, RoleAdministration roles)
     {
-        var result = await roles.DeleteAsync(context.User.UserId(), id, context.RequestAborted);
+        var result = await roles.DeleteAsync(context.User.UserId(), id, context.User.Scope(), context.RequestAborted);
         return result.Outcome == RoleOutcome.Done ? TypedResults.NoContent() : Refusal(result);
     }
 
@@ -85,7 +85,7 @@ public static class RolesApi
         {
             return ApiProblem.Validation("roles", "Send the complete list of role names (an empty list removes every role).");
         }
-        var result = await roles.SetUserRolesAsync(context.User.UserId(), id, request.Roles, context.RequestAborted);
+        var result = await roles.SetUserRolesAsync(context.User.UserId(), id, request.Roles, context.User.Scope(), context.RequestAborted);
         return result.Outcome switch
         {
             RoleOutcome.Done => TypedResults.NoContent(),
@@ -100,6 +100,7 @@ public static class RolesApi
     {
         RoleOutcome.NotFound => ApiProblem.NotFound(notFound),
         RoleOutcome.NameTaken => ApiProblem.Conflict("Another role has this name."),
+        RoleOutcome.Forbidden => ApiProblem.Forbidden("Beyond what you hold", result.Detail!),
         _ => ApiProblem.Conflict(result.Detail ?? "The role cannot be changed this way."),
     };
 }

@@ -43,6 +43,32 @@ public sealed class UserPermissions
         (await _graph.GetAsync(cancellationToken)).EffectiveOf(await RoleIdsAsync(userId, cancellationToken));
 
     /// <summary>As the database has them now, bypassing the caches (live circuits compare this on each revalidation).</summary>
+    /// <summary>
+    /// What <paramref name="userId"/> may use, and so hand out, when acting through a token or key whose scope claim is
+    /// <paramref name="scopeClaim"/>: the part of what they hold that the scope names (everything for a cookie, null).
+    /// Every "nobody gives more than they hold" check reads this, so a narrowed credential never widens itself.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> GetWithinScopeAsync(string userId, string? scopeClaim, CancellationToken cancellationToken = default) =>
+        Permissions.WithinScope(scopeClaim, await GetAsync(userId, cancellationToken));
+
+    /// <summary>
+    /// Why <paramref name="actorUserId"/> may not change <paramref name="userId"/>'s account, or null when they may. An account
+    /// holding a permission the actor lacks (within the scope of the token they act through) is out of reach: users.write
+    /// alone cannot lock, disable, delete, sign out or strip two-factor from the administrators above it, the way nobody
+    /// gives a role granting more than they hold. Everyone reaches their own account.
+    /// </summary>
+    public async Task<string?> OutOfReachAsync(string actorUserId, string userId, string? actorScope = null, CancellationToken cancellationToken = default)
+    {
+        if (actorUserId == userId)
+        {
+            return null;
+        }
+        var held = await GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
+        var beyond = (await GetAsync(userId, cancellationToken)).Where(p => !held.Contains(p)).Order(StringComparer.Ordinal).ToList();
+        return beyond.Count == 0 ? null
+            : $"This account holds {string.Join(", ", beyond)}, which you do not: only someone who holds all of it can change it.";
+    }
+
     public async Task<IReadOnlySet<string>> GetFreshAsync(string userId, CancellationToken cancellationToken = default)
     {
         Forget(userId);

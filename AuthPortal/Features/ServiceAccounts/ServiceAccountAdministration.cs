@@ -4,7 +4,6 @@ using AuthPortal.Features.ApiKeys;
 using AuthPortal.Features.Audit;
 using AuthPortal.Features.Roles;
 using AuthPortal.Features.Sessions;
-using AuthPortal.Features.Tokens;
 using AuthPortal.Infrastructure.Api;
 using AuthPortal.Infrastructure.Database;
 using AuthPortal.Infrastructure.Security;
@@ -102,7 +101,7 @@ public sealed partial class ServiceAccountAdministration(
     }
 
     public async Task<(ServiceAccountDetails? Account, ServiceAccountOutcome Outcome, IReadOnlyList<(string Field, string Message)> Errors)> CreateAsync(
-        string actorUserId, NewServiceAccount request, CancellationToken cancellationToken = default)
+        string actorUserId, NewServiceAccount request, string? actorScope = null, CancellationToken cancellationToken = default)
     {
         var errors = new List<(string, string)>();
         var name = (request.Name ?? "").Trim();
@@ -112,7 +111,7 @@ public sealed partial class ServiceAccountAdministration(
         }
         var description = NormalizedDescription(request.Description, errors);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var (roles, roleErrors) = await roleAdministration.AssignableAsync(actorUserId, request.Roles ?? [], cancellationToken);
+        var (roles, roleErrors) = await roleAdministration.AssignableAsync(actorUserId, request.Roles ?? [], actorScope, cancellationToken);
         errors.AddRange(roleErrors);
         if (errors.Count > 0)
         {
@@ -148,7 +147,7 @@ public sealed partial class ServiceAccountAdministration(
 
     /// <summary>Renames, describes, re-roles, disables or enables a service account, all in one transaction.</summary>
     public async Task<(ServiceAccountDetails? Account, ServiceAccountOutcome Outcome, IReadOnlyList<(string Field, string Message)> Errors)> UpdateAsync(
-        string actorUserId, string id, ServiceAccountChange change, CancellationToken cancellationToken = default)
+        string actorUserId, string id, ServiceAccountChange change, string? actorScope = null, CancellationToken cancellationToken = default)
     {
         var errors = new List<(string, string)>();
         var name = change.Name?.Trim();
@@ -168,11 +167,11 @@ public sealed partial class ServiceAccountAdministration(
         IReadOnlyList<RoleNode>? roles = null;
         if (change.Roles is not null)
         {
-            (roles, var roleErrors) = await roleAdministration.AssignableAsync(actorUserId, change.Roles, cancellationToken);
+            (roles, var roleErrors) = await roleAdministration.AssignableAsync(actorUserId, change.Roles, actorScope, cancellationToken);
             errors.AddRange(roleErrors);
             // Taking a role away is as much a grant decision as giving one: only someone who could give it may remove it.
             var snapshot = await graph.GetFreshAsync(cancellationToken);
-            var held = await permissions.GetAsync(actorUserId, cancellationToken);
+            var held = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
             var removed = snapshot.Roles.Where(r => currentRoles.Any(ur => ur.RoleId == r.Id) && roles.All(kept => kept.Id != r.Id));
             foreach (var role in removed.Where(r => !snapshot.EffectiveOf(r.Id).All(held.Contains)))
             {
@@ -275,7 +274,7 @@ public sealed partial class ServiceAccountAdministration(
     /// </summary>
     public async Task<IReadOnlySet<string>> GrantableScopesAsync(string actorUserId, string id, string? actorScope = null, CancellationToken cancellationToken = default)
     {
-        var actor = TokenScope.Effective(actorScope, await permissions.GetAsync(actorUserId, cancellationToken));
+        var actor = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
         var account = await permissions.GetAsync(id, cancellationToken);
         return account.Where(actor.Contains).ToHashSet(StringComparer.Ordinal);
     }

@@ -42,7 +42,7 @@ public static class ServiceAccountsApi
         {
             return problem;
         }
-        var (account, outcome, errors) = await accounts.CreateAsync(context.User.UserId(), request!, context.RequestAborted);
+        var (account, outcome, errors) = await accounts.CreateAsync(context.User.UserId(), request!, context.User.Scope(), context.RequestAborted);
         return outcome switch
         {
             ServiceAccountOutcome.Done => TypedResults.Created($"/api/service-accounts/{account!.Id}", account),
@@ -58,7 +58,7 @@ public static class ServiceAccountsApi
         {
             return problem;
         }
-        var (account, outcome, errors) = await accounts.UpdateAsync(context.User.UserId(), id, request!, context.RequestAborted);
+        var (account, outcome, errors) = await accounts.UpdateAsync(context.User.UserId(), id, request!, context.User.Scope(), context.RequestAborted);
         return outcome switch
         {
             ServiceAccountOutcome.Done => TypedResults.Ok(account!),

@@ -43,8 +43,7 @@ public sealed class TokenScope
     /// What a caller may do now: everything <paramref name="held"/> for a cookie (no scope claim), or the part of it
     /// the token's <paramref name="scopeClaim"/> covers. An empty scope allows nothing.
     /// </summary>
-    public static IReadOnlySet<string> Effective(string? scopeClaim, IReadOnlySet<string> held) =>
-        scopeClaim is null ? held : Parse(scopeClaim).Names.Where(held.Contains).ToHashSet(StringComparer.Ordinal);
+    public static IReadOnlySet<string> Effective(string? scopeClaim, IReadOnlySet<string> held) => Permissions.WithinScope(scopeClaim, held);
 
     /// <summary>The scope claim and the <c>scope</c> field of a token response.</summary>
     public override string ToString() => string.Join(' ', Names);

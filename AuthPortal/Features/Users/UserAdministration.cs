@@ -45,7 +45,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
     /// sees a password). Roles are given in the same transaction; errors name the request field.
     /// </summary>
     public async Task<(UserDetails? User, IReadOnlyList<(string Field, string Message)> Errors)> CreateAsync(
-        string actorUserId, NewUser request, string baseUri, CancellationToken cancellationToken = default)
+        string actorUserId, NewUser request, string baseUri, string? actorScope = null, CancellationToken cancellationToken = default)
     {
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
@@ -60,7 +60,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, SessionStore
         {
             errors.Add(("displayName", nameError));
         }
-        var (roles, roleErrors) = await services.GetRequiredService<RoleAdministration>().AssignableAsync(actorUserId, request.Roles ?? [], cancellationToken);
+        var (roles, roleErrors) = await services.GetRequiredService<RoleAdministration>().AssignableAsync(actorUserId, request.Roles ?? [], actorScope, cancellationToken);
         errors.AddRange(roleErrors);
         if (errors.Count > 0)
         {

@@ -27,19 +27,19 @@ public static class UsersApi
         users.MapPost("/", CreateAsync).RequireAuthorization(Permissions.UsersWrite).Accepts<NewUser>("application/json")
             .WithSummary("Create a person's account; they get an email to choose a password. Giving roles also needs roles.manage (users.write)");
         users.MapGet("/{id}", GetAsync).RequireAuthorization(Permissions.UsersRead).WithSummary("One user (users.read)");
-        users.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Permissions.UsersWrite).Accepts<UserChange>("application/json")
+        users.MapPatch("/{id}", UpdateAsync).RequireAuthorization(Permissions.UsersWrite).RequireWithinReach().Accepts<UserChange>("application/json")
             .WithSummary("Change a user's display name or time zone (users.write)");
-        users.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Permissions.UsersWrite)
+        users.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Permissions.UsersWrite).RequireWithinReach()
             .WithSummary("Delete a user: their data goes, the audit trail stays; never the last administrator (users.write)");
         users.MapGet("/{id}/permissions", ExplainAsync).RequireAuthorization(Permissions.UsersRead)
             .WithSummary("Each permission the user holds and the roles (and wildcards) it comes through; ?permission= asks about one (users.read)");
-        users.MapPost("/{id}/lock", LockAsync).RequireAuthorization(Permissions.UsersWrite).WithSummary("Lock until unlocked; ends every session (users.write)");
-        users.MapPost("/{id}/unlock", UnlockAsync).RequireAuthorization(Permissions.UsersWrite).WithSummary("Unlock (users.write)");
-        users.MapPost("/{id}/send-password-reset", SendPasswordResetAsync).RequireAuthorization(Permissions.UsersWrite)
+        users.MapPost("/{id}/lock", LockAsync).RequireAuthorization(Permissions.UsersWrite).RequireWithinReach().WithSummary("Lock until unlocked; ends every session (users.write)");
+        users.MapPost("/{id}/unlock", UnlockAsync).RequireAuthorization(Permissions.UsersWrite).RequireWithinReach().WithSummary("Unlock (users.write)");
+        users.MapPost("/{id}/send-password-reset", SendPasswordResetAsync).RequireAuthorization(Permissions.UsersWrite).RequireWithinReach()
             .WithSummary("Email the user a password reset link (users.write)");
         users.MapGet("/{id}/sessions", ListSessionsAsync).RequireAuthorization(Permissions.UsersRead)
             .WithSummary("A user's active sessions (users.read)");
-        users.MapPost("/{id}/revoke-sessions", RevokeSessionsAsync).RequireAuthorization(Permissions.UsersSessionsRevoke)
+        users.MapPost("/{id}/revoke-sessions", RevokeSessionsAsync).RequireAuthorization(Permissions.UsersSessionsRevoke).RequireWithinReach()
             .WithSummary("Sign a user out everywhere (users.sessions.revoke)");
         return api;
     }
@@ -101,7 +101,7 @@ public static class UsersApi
         {
             return ApiProblem.Forbidden("Forbidden", "Giving roles needs roles.manage: create the user without roles, or ask someone who holds it.");
         }
-        var (user, errors) = await administration.CreateAsync(context.User.UserId(), request, address.BaseUri(context.Request), context.RequestAborted);
+        var (user, errors) = await administration.CreateAsync(context.User.UserId(), request, address.BaseUri(context.Request), context.User.Scope(), context.RequestAborted);
         if (user is null)
         {
             return errors.Any(e => e.Message.StartsWith("An account already has", StringComparison.Ordinal))
