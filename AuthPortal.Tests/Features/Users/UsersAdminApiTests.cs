@@ -19,6 +19,51 @@ public sealed class UsersAdminApiTests(DefaultPortal factory) : IClassFixture<De
     }
 
     [Fact]
+    public async Task AHelpDeskReachesPlainAccountsButNotTheAdministratorsAboveIt()
+    {
+        await factory.CreateRoleAsync("Desk staff", Permissions.UsersRead, Permissions.UsersWrite, Permissions.UsersSessionsRevoke);
+        var desk = await factory.CreateUserAsync("help-desk@example.com");
+        await factory.AddToRoleAsync(desk, "Desk staff");
+        var above = await factory.CreateUserAsync("above-desk@example.com", administrator: true);
+        var plain = await factory.CreateUserAsync("plain-for-desk@example.com");
+        var client = factory.CreatePortalClient();
+        var token = (await client.GetTokensAsync("help-desk@example.com")).AccessToken;
+        var (admin, adminToken) = await AdminAsync();
+        var aboveKey = (await JsonOf(await client.SendWithTokenAsync(HttpMethod.Post, "/api/me/api-keys", (await client.GetTokensAsync("above-desk@example.com")).AccessToken,
+            new { name = "above's key", scopes = Array.Empty<string>(), expiresInDays = 7 }), HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        // Every change to the administrator's account: 403 naming what it holds beyond the desk, and nothing happens.
+        var refusals = new (HttpMethod Method, string Path, object? Body)[]
+        {
+            (HttpMethod.Patch, $"/api/users/{above.Id}", new { displayName = "Renamed by the desk" }),
+            (HttpMethod.Post, $"/api/users/{above.Id}/lock", null),
+            (HttpMethod.Post, $"/api/users/{above.Id}/unlock", null),
+            (HttpMethod.Post, $"/api/users/{above.Id}/send-password-reset", null),
+            (HttpMethod.Post, $"/api/users/{above.Id}/revoke-sessions", null),
+            (HttpMethod.Delete, $"/api/users/{above.Id}/api-keys/{aboveKey}", null),
+            (HttpMethod.Delete, $"/api/users/{above.Id}", null),
+        };
+        foreach (var (method, path, body) in refusals)
+        {
+            var refused = await JsonOf(await client.SendWithTokenAsync(method, path, token, body), HttpStatusCode.Forbidden);
+            Assert.Contains("roles.manage", refused.GetProperty("detail").GetString());
+        }
+        var untouched = await factory.WithDbAsync(db => db.Users.SingleAsync(u => u.Id == above.Id));
+        Assert.Null(untouched.LockoutEnd);
+        Assert.NotEqual("Renamed by the desk", untouched.DisplayName);
+        Assert.True(await factory.WithDbAsync(db => db.ApiKeys.AnyAsync(k => k.Id == aboveKey && k.RevokedAt == null)));
+        Assert.DoesNotContain(factory.Mailbox.To("above-desk@example.com"), m => (m.Subject ?? "").Contains("password", StringComparison.OrdinalIgnoreCase));
+
+        // A plain account is within reach; so is the administrator for an administrator.
+        await JsonOf(await client.SendWithTokenAsync(HttpMethod.Post, $"/api/users/{plain.Id}/lock", token), HttpStatusCode.NoContent);
+        await JsonOf(await client.SendWithTokenAsync(HttpMethod.Patch, $"/api/users/{plain.Id}", token, new { displayName = "Helped" }), HttpStatusCode.OK);
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, $"/api/users/{above.Id}/lock", adminToken), HttpStatusCode.NoContent);
+        // An administrator's token narrowed to users.write is a help desk too.
+        var narrow = (await admin.GetTokensAsync(DefaultPortal.AdminEmail, scope: "users.write")).AccessToken;
+        await JsonOf(await admin.SendWithTokenAsync(HttpMethod.Post, $"/api/users/{above.Id}/unlock", narrow), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task ACreatedUserChoosesTheirOwnPasswordFromTheEmailedLinkAndIsConfirmedByIt()
     {
         await factory.CreateRoleAsync("Help desk", Permissions.UsersRead);

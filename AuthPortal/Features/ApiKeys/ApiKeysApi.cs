@@ -24,7 +24,7 @@ public static class ApiKeysApi
 
         var users = api.MapGroup("/users/{userId}/api-keys").WithTags("Users");
         users.MapGet("/", ListForUserAsync).RequireAuthorization(Permissions.UsersRead).WithSummary("A user's API keys (users.read)");
-        users.MapDelete("/{keyId}", RevokeForUserAsync).RequireAuthorization(Permissions.UsersWrite).WithSummary("Revoke a user's API key (users.write)");
+        users.MapDelete("/{keyId}", RevokeForUserAsync).RequireAuthorization(Permissions.UsersWrite).RequireWithinReach("userId").WithSummary("Revoke a user's API key (users.write)");
         return api;
     }
 
