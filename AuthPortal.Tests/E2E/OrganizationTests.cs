@@ -127,5 +127,17 @@ public sealed class OrganizationTests
         var options = page.Locator(".mud-popover-open .mud-list-item");
         await Assertions.Expect(options.Filter(new() { HasText = "Admin" })).ToHaveCountAsync(1);
         await Assertions.Expect(options.Filter(new() { HasText = "Owner" })).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(options).ToHaveCountAsync(0);
+
+        // Made a Viewer by the owner while the page is open: the page follows without a reload, and so do its actions.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Members" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=remove-member]")).ToHaveCountAsync(1);
+        using var ownerClient = new HttpClient { BaseAddress = new Uri(portal.BaseUrl) };
+        var ownerToken = (await ownerClient.GetTokensAsync("reach-owner@example.com")).AccessToken;
+        Assert.Equal(HttpStatusCode.NoContent, (await ownerClient.SendWithTokenAsync(HttpMethod.Patch, $"/api/orgs/org-reach/members/{admin.Id}", ownerToken, new { role = "Viewer" })).StatusCode);
+        await Assertions.Expect(page.Locator("[data-testid=org-my-role]")).ToHaveTextAsync("Viewer");
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Invitations" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=remove-member]")).ToHaveCountAsync(0);
     }
 }
