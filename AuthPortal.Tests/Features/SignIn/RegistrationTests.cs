@@ -316,6 +316,28 @@ public sealed class SecurityNoticeTests(DefaultPortal factory) : IClassFixture<D
     }
 
     [Fact]
+    public async Task ResendingAConfirmationSaysWhetherALinkWentOut()
+    {
+        await factory.CreateUserAsync("resend-unconfirmed@example.com", confirmed: false);
+        await factory.CreateUserAsync("resend-confirmed@example.com");
+        var limit = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthPortal.Infrastructure.Options.RateLimitOptions>>().Value.MailsPerAddress;
+        await using var scope = factory.Services.CreateAsyncScope();
+        var links = scope.ServiceProvider.GetRequiredService<AccountLinks>();
+
+        // The administrator's page shows this answer: a confirmed address gets nothing, and neither does one past its quota.
+        Assert.False(await links.ResendConfirmationAsync("resend-confirmed@example.com", "http://localhost/"));
+        Assert.False(await links.ResendConfirmationAsync("nobody-here@example.com", "http://localhost/"));
+        for (var i = 0; i < limit; i++)
+        {
+            Assert.True(await links.ResendConfirmationAsync("resend-unconfirmed@example.com", "http://localhost/"), $"link {i + 1}");
+        }
+        Assert.False(await links.ResendConfirmationAsync("resend-unconfirmed@example.com", "http://localhost/"));
+        await factory.DeliverQueuedMailAsync();
+        Assert.Equal(limit, factory.Mailbox.To("resend-unconfirmed@example.com").Count);
+        Assert.Empty(factory.Mailbox.To("resend-confirmed@example.com"));
+    }
+
+    [Fact]
     public async Task AChangedAddressIsToldToTheOldAddress()
     {
         var user = await factory.CreateUserAsync("old-address@example.com");

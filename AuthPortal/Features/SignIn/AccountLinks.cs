@@ -115,12 +115,15 @@ public sealed class AccountLinks(
     private static string Link(string baseUri, string path, Dictionary<string, string?> query) =>
         QueryHelpers.AddQueryString(new Uri(new Uri(baseUri), path.TrimStart('/')).ToString(), query);
 
-    /// <summary>The confirmation link; after confirming, signing in continues to <paramref name="returnUrl"/> (a path on this site only).</summary>
-    public async Task SendConfirmationAsync(AppUser user, string baseUri, string? returnUrl = null)
+    /// <summary>
+    /// The confirmation link; after confirming, signing in continues to <paramref name="returnUrl"/> (a path on this site only).
+    /// False when the address had its share of links for now. Public forms must not show which.
+    /// </summary>
+    public async Task<bool> SendConfirmationAsync(AppUser user, string baseUri, string? returnUrl = null)
     {
         if (!quota.TryTake(user.Email!))
         {
-            return;
+            return false;
         }
         var code = Encode(await userManager.GenerateEmailConfirmationTokenAsync(user));
         await accountEmails.SendConfirmationLinkAsync(user, user.Email!,
@@ -128,6 +131,7 @@ public sealed class AccountLinks(
             {
                 ["userId"] = user.Id, ["code"] = code, ["returnUrl"] = LocalUrl.OrHome(returnUrl) is var local && local != "/" ? local : null,
             }));
+        return true;
     }
 
     /// <summary>
@@ -162,13 +166,14 @@ public sealed class AccountLinks(
     }
 
     /// <summary>Sends a new confirmation link when the address belongs to an unconfirmed account; otherwise nothing.</summary>
-    public async Task ResendConfirmationAsync(string email, string baseUri)
+    /// <summary>
+    /// Sends a new confirmation link when the address has an unconfirmed account. True when a link went out; only an
+    /// administrator's page may show it (the public form and API answer the same either way).
+    /// </summary>
+    public async Task<bool> ResendConfirmationAsync(string email, string baseUri)
     {
         var user = await userManager.FindByEmailAsync(email.Trim());
-        if (user is { EmailConfirmed: false })
-        {
-            await SendConfirmationAsync(user, baseUri);
-        }
+        return user is { EmailConfirmed: false } && await SendConfirmationAsync(user, baseUri);
     }
 
     /// <summary>Sends a reset link when the address has a confirmed account; otherwise nothing.</summary>
