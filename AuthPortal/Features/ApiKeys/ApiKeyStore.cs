@@ -133,7 +133,7 @@ public sealed class ApiKeyStore(
             errors.Add(("name", nameProblem));
         }
         var scope = TokenScope.Parse(string.Join(' ', request.Scopes ?? []));
-        var held = TokenScope.Effective(callerScope, await permissions.GetAsync(userId, cancellationToken));
+        var held = await permissions.GetWithinScopeAsync(userId, callerScope, cancellationToken);
         var tokenNames = callerScope is null ? null : TokenScope.Parse(callerScope).Names;
         // Organization permissions may be named: they narrow what the owner's roles grant in each organization (within the token's scope, if any).
         if (scope.Unknown.Count > 0 || scope.Names.Any(n => Permissions.IsOrganizationPermission(n) ? tokenNames?.Contains(n) == false : !held.Contains(n)))

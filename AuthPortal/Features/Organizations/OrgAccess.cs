@@ -23,8 +23,11 @@ public sealed record OrgContext(Organization Organization, string? RoleId, strin
 {
     public bool Can(string permission) => Permissions.Contains(permission);
 
+    /// <summary>Which of a role's permissions the caller does not hold here, in the order given.</summary>
+    public IReadOnlyList<string> Lacks(IEnumerable<string> rolePermissions) => rolePermissions.Where(p => !Can(p)).ToList();
+
     /// <summary>Whether the caller holds all of a role's permissions here: only then may they give the role, or change or remove a member who has it.</summary>
-    public bool HoldsAll(IEnumerable<string> rolePermissions) => rolePermissions.All(Can);
+    public bool HoldsAll(IEnumerable<string> rolePermissions) => Lacks(rolePermissions).Count == 0;
 
     public bool IsOwner => RoleId == BuiltInOrgRoles.OwnerId || AsSystemAdministrator;
 }

@@ -678,7 +678,7 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
     /// org.members.manage alone would be enough to make oneself an Admin.
     /// </summary>
     private static string? GrantedBeyondCaller(OrgContext org, OrgRole role) =>
-        TokenScope.Parse(role.GrantedPermissions).Names.Where(p => !org.Can(p)).ToList() is { Count: > 0 } missing ? string.Join(", ", missing) : null;
+        org.Lacks(TokenScope.Parse(role.GrantedPermissions).Names) is { Count: > 0 } missing ? string.Join(", ", missing) : null;
 
     /// <summary>
     /// Why the caller may not act on <paramref name="member"/> ("a member whose role … grants …"), or null when they may:

@@ -111,7 +111,7 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         var held = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
         foreach (var roleId in added.Select(r => r.Id).Concat(removed.Select(ur => ur.RoleId)))
         {
-            var beyond = snapshot.EffectiveOf(roleId).Where(p => !held.Contains(p)).Order(StringComparer.Ordinal).ToList();
+            var beyond = Beyond(snapshot, roleId, held);
             if (beyond.Count > 0 && snapshot.ById.TryGetValue(roleId, out var role))
             {
                 errors.Add(("roles", $"You cannot give or take {role.Name}: it grants {string.Join(", ", beyond)}, which you do not hold."));
@@ -163,7 +163,7 @@ public sealed class RoleAdministration(IDbContextFactory<AppDbContext> dbFactory
         var held = await permissions.GetWithinScopeAsync(actorUserId, actorScope, cancellationToken);
         foreach (var role in roles)
         {
-            var beyond = snapshot.EffectiveOf(role.Id).Where(p => !held.Contains(p)).Order(StringComparer.Ordinal).ToList();
+            var beyond = Beyond(snapshot, role.Id, held);
             if (beyond.Count > 0)
             {
                 errors.Add(("roles", $"You cannot give {role.Name}: it grants {string.Join(", ", beyond)}, which you do not hold."));
