@@ -9,7 +9,7 @@ public sealed class AccountSecurityTests
     private static readonly Dictionary<string, string?> WithAdministrator = PortalSettings.WithAdministrator("ops@example.com");
 
     [Fact]
-    public async Task RegisterConfirmEnableTwoFactorThenSignInWithATotpCode()
+    public async Task RegisterConfirmEnableTwoFactorSignInWithATotpCodeThenMoveToANewDevice()
     {
         await using var portal = await BrowserPortal.StartAsync(WithAdministrator);
         var page = await portal.NewPageAsync();
@@ -25,7 +25,11 @@ public sealed class AccountSecurityTests
         var security = new SecurityPage(page);
         await security.OpenAsync();
         await BrowserPortal.ScreenshotForDocsAsync(page, "security");
-        await security.EnableAuthenticatorAsync(async dialogPage => await BrowserPortal.ScreenshotForDocsAsync(dialogPage, "two-factor-setup"));
+        // A code is accepted once per 30-second step and only a later step after it: enrolment, sign-in and the move
+        // below use three consecutive steps around now (each within the one step of drift the portal allows).
+        var start = DateTimeOffset.UtcNow;
+        await security.EnableAuthenticatorAsync(async dialogPage => await BrowserPortal.ScreenshotForDocsAsync(dialogPage, "two-factor-setup"),
+            codeAt: start.AddSeconds(-30));
         await page.ClickAsync("[data-testid=recovery-codes-done]");
         await page.WaitForUrlAsync("**/security?done=2fa-on");
         await new Shell(page).WaitUntilInteractiveAsync();
@@ -34,18 +38,46 @@ public sealed class AccountSecurityTests
         await new Shell(page).SignOutAsync();
         await new LoginPage(page).SignInAsync(email, password);
         await page.WaitForUrlAsync("**/Account/LoginWith2fa**");
-        // The key the person's app holds (stored encrypted, so asked of Identity, not read from the table).
-        string key;
-        await using (var scope = portal.Portal.Services.CreateAsyncScope())
-        {
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-            key = (await users.GetAuthenticatorKeyAsync((await users.FindByEmailAsync(email))!))!;
-        }
-        await page.FillAsync("#code", Totp.NextCode(key));
+        var key = await AuthenticatorKeyAsync();
+        await page.FillAsync("#code", Totp.Code(key, start));
         await page.ClickAsync("[data-testid='2fa-submit']");
         await new Shell(page).WaitUntilInteractiveAsync();
         await Assertions.Expect(page.GetByText("Welcome, Totp Person")).ToBeVisibleAsync();
+
+        // Move to a new device, first abandoned: cancelling changes nothing, 2FA stays on with the old key.
+        await security.OpenAsync();
+        await page.ClickAsync("[data-testid=reset-authenticator]");
+        await Assertions.Expect(page.Locator("[data-testid=move-notice]")).ToBeVisibleAsync();
+        var abandonedKey = (await page.Locator("[data-testid=totp-key]").TextContentAsync())!.Trim();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
+        await security.OpenAsync();
+        await Assertions.Expect(page.Locator("[data-testid='2fa-status']")).ToHaveTextAsync("On");
+        Assert.Equal(key, await AuthenticatorKeyAsync());
+
+        // Then done: a code from the new app's key switches over, and the old app's key is gone.
+        await page.ClickAsync("[data-testid=reset-authenticator]");
+        var newKey = (await page.Locator("[data-testid=totp-key]").TextContentAsync())!.Trim();
+        Assert.NotEqual(Normalized(abandonedKey), Normalized(newKey));
+        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(Totp.Code(key, start.AddSeconds(30)));
+        await page.ClickAsync("[data-testid=totp-verify]");
+        await Assertions.Expect(page.Locator(".mud-dialog .mud-input-helper-text")).ToContainTextAsync("not right");
+        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(Totp.Code(newKey, start.AddSeconds(30)));
+        await page.ClickAsync("[data-testid=totp-verify]");
+        await page.WaitForUrlAsync("**/security?done=2fa-moved");
+        await new Shell(page).WaitUntilInteractiveAsync();
+        await Assertions.Expect(page.Locator("[data-testid='2fa-status']")).ToHaveTextAsync("On");
+        Assert.Equal(Normalized(newKey), await AuthenticatorKeyAsync());
         Assert.Empty(portal.ConsoleErrors);
+
+        // The key the person's app holds (stored encrypted, so asked of Identity, not read from the table).
+        async Task<string> AuthenticatorKeyAsync()
+        {
+            await using var scope = portal.Portal.Services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            return (await users.GetAuthenticatorKeyAsync((await users.FindByEmailAsync(email))!))!;
+        }
+        static string Normalized(string shownKey) => shownKey.Replace(" ", "").ToUpperInvariant();
     }
 
     [Fact]

@@ -85,7 +85,7 @@ public sealed class SecurityPage(IPage page)
     }
 
     /// <summary>Sets up TOTP by reading the manual key, as a person typing it into an app would; returns the key.</summary>
-    public async Task<string> EnableAuthenticatorAsync(Func<IPage, Task>? whileDialogOpen = null)
+    public async Task<string> EnableAuthenticatorAsync(Func<IPage, Task>? whileDialogOpen = null, DateTimeOffset? codeAt = null)
     {
         await page.ClickAsync("[data-testid=enable-2fa]");
         var key = (await page.Locator("[data-testid=totp-key]").TextContentAsync())!.Trim();
@@ -93,7 +93,7 @@ public sealed class SecurityPage(IPage page)
         {
             await whileDialogOpen(page);
         }
-        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(Totp.Code(key));
+        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(Totp.Code(key, codeAt));
         await page.ClickAsync("[data-testid=totp-verify]");
         await Assertions.Expect(page.Locator("[data-testid=recovery-codes] code")).ToHaveCountAsync(10);
         return key;

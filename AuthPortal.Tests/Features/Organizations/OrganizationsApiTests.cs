@@ -214,6 +214,13 @@ public sealed class OrganizationsApiTests(ClockPortal factory) : IClassFixture<C
         factory.Clock!.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
         var (late, lateAccess, _) = await PersonAsync("late@example.com");
         await JsonOf(await late.SendWithTokenAsync(HttpMethod.Post, "/api/invitations/accept", lateAccess, new { token = lateToken }), HttpStatusCode.NotFound);
+        // And it is no longer listed as pending; a newer one is, newest first.
+        var (ownerAgain, ownerAgainToken, _) = await PersonAsync("inviting-owner@example.com");
+        await JsonOf(await ownerAgain.SendWithTokenAsync(HttpMethod.Post, $"/api/orgs/{orgId}/members", ownerAgainToken, new { email = "later@example.com", role = "Viewer" }), HttpStatusCode.Accepted);
+        factory.Clock.Advance(TimeSpan.FromMinutes(1));
+        await JsonOf(await ownerAgain.SendWithTokenAsync(HttpMethod.Post, $"/api/orgs/{orgId}/members", ownerAgainToken, new { email = "latest@example.com", role = "Viewer" }), HttpStatusCode.Accepted);
+        var stillPending = await JsonOf(await ownerAgain.GetWithTokenAsync($"/api/orgs/{orgId}/invitations", ownerAgainToken), HttpStatusCode.OK);
+        Assert.Equal(["latest@example.com", "later@example.com"], stillPending.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("email").GetString()).ToList());
     }
 
     [Fact]

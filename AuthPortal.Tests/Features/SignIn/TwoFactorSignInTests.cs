@@ -88,6 +88,55 @@ public sealed class TwoFactorSignInTests(ClockPortal factory) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task MovingToANewDeviceKeepsTheOldKeyUntilACodeFromTheNewOneThenSignsOutTheOtherSessions()
+    {
+        var user = await factory.CreateUserAsync("moving-device@example.com");
+        var self = factory.Services.GetRequiredService<SelfService>();
+        var sessions = factory.Services.GetRequiredService<SessionStore>();
+        var setup = await self.BeginAuthenticatorSetupAsync(user.Id);
+        Assert.Null((await self.EnableAuthenticatorAsync(user.Id, Totp.Code(setup.SharedKey, factory.Clock!.GetUtcNow()))).Error);
+        var oldKey = await KeyOfAsync(user.Id);
+        var current = await sessions.StartAsync(user.Id, SessionKind.Browser, null, null);
+        var other = await sessions.StartAsync(user.Id, SessionKind.Browser, null, null);
+        factory.Clock.Advance(TimeSpan.FromSeconds(31));
+
+        // Starting a move stores nothing: abandoning it leaves 2FA on with the old key.
+        var move = await self.BeginAuthenticatorMoveAsync(user.Id);
+        Assert.Equal(oldKey, await KeyOfAsync(user.Id));
+        // Refused, and nothing changes: a wrong code, the old app's code, a key that is not one the portal makes.
+        Assert.NotNull(await self.MoveAuthenticatorAsync(user.Id, current.Id, move.SharedKey, "000000"));
+        Assert.NotNull(await self.MoveAuthenticatorAsync(user.Id, current.Id, move.SharedKey, Totp.Code(oldKey, factory.Clock.GetUtcNow())));
+        Assert.NotNull(await self.MoveAuthenticatorAsync(user.Id, current.Id, "AAAA", Totp.Code("AAAA", factory.Clock.GetUtcNow())));
+        Assert.Equal(oldKey, await KeyOfAsync(user.Id));
+        Assert.Null(await factory.WithDbAsync(db => db.UserSessions.Where(s => s.Id == other.Id).Select(s => s.RevokedAt).SingleAsync()));
+
+        Assert.Null(await self.MoveAuthenticatorAsync(user.Id, current.Id, move.SharedKey, Totp.Code(move.SharedKey, factory.Clock.GetUtcNow())));
+
+        Assert.Equal(move.SharedKey.Replace(" ", "").ToUpperInvariant(), await KeyOfAsync(user.Id));
+        var state = await self.GetTwoFactorStateAsync(user.Id);
+        Assert.True(state.Enabled);
+        Assert.Equal(SelfService.RecoveryCodeCount, state.RecoveryCodesLeft);
+        var ended = await factory.WithDbAsync(db => db.UserSessions.Where(s => s.UserId == user.Id).ToDictionaryAsync(s => s.Id, s => s.RevokedReason));
+        Assert.Null(ended[current.Id]);
+        Assert.Equal(RevocationReasons.TwoFactorReset, ended[other.Id]);
+        Assert.Equal(1, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Action == AuditActions.AuthenticatorMoved && e.TargetId == user.Id)));
+        // The new app's code of that step was spent on the move; the old app signs in no more.
+        factory.Clock.Advance(TimeSpan.FromSeconds(30));
+        await using var scope = factory.Services.CreateAsyncScope();
+        var verifier = scope.ServiceProvider.GetRequiredService<TotpVerifier>();
+        var reloaded = (await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByIdAsync(user.Id))!;
+        Assert.Equal(TotpCheckResult.Invalid, await verifier.VerifyAsync(reloaded, Totp.Code(oldKey, factory.Clock.GetUtcNow()), "totp"));
+        Assert.Equal(TotpCheckResult.Succeeded, await verifier.VerifyAsync(reloaded, Totp.Code(move.SharedKey, factory.Clock.GetUtcNow()), "totp"));
+
+        async Task<string> KeyOfAsync(string userId)
+        {
+            await using var keyScope = factory.Services.CreateAsyncScope();
+            var users = keyScope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            return (await users.GetAuthenticatorKeyAsync((await users.FindByIdAsync(userId))!))!;
+        }
+    }
+
+    [Fact]
     public async Task TheTwoFactorPageWithoutAPasswordStepGoesBackToSignIn()
     {
         var response = await factory.CreatePortalClient().GetAsync("/Account/LoginWith2fa");

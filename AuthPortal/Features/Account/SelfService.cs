@@ -26,7 +26,7 @@ public sealed record FieldError(string? Field, string Message);
 /// What a signed-in person can do to their own account from the interactive pages. Every call opens
 /// its own DI scope (one DbContext per operation, never one per circuit) and records an audit event.
 /// </summary>
-public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength strength, SessionStore sessions, TimeProvider time)
+public sealed partial class SelfService(IServiceScopeFactory scopes, PasswordStrength strength, SessionStore sessions, TimeProvider time)
 {
     public const int RecoveryCodeCount = 10;
     private const string Issuer = "AuthPortal";
@@ -163,13 +163,68 @@ public sealed class SelfService(IServiceScopeFactory scopes, PasswordStrength st
             await users.ResetAuthenticatorKeyAsync(user);
             key = await users.GetAuthenticatorKeyAsync(user);
         }
+        return SetupFor(user, key!);
+    }
+
+    /// <summary>
+    /// A new key for moving two-factor authentication to another device. It is only shown, not stored: the account
+    /// keeps its current key, and the current app keeps working, until <see cref="MoveAuthenticatorAsync"/> gets a
+    /// code from the new app. Cancelling changes nothing.
+    /// </summary>
+    public async Task<AuthenticatorSetup> BeginAuthenticatorMoveAsync(string userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        return SetupFor(user, users.GenerateNewAuthenticatorKey());
+    }
+
+    /// <summary>
+    /// Replaces the account's authenticator key with <paramref name="newKey"/> (from <see cref="BeginAuthenticatorMoveAsync"/>)
+    /// once <paramref name="code"/> shows the new app holds it. Recovery codes stay as they are; every other session is
+    /// signed out, as when 2FA is turned off. Returns why nothing changed, or null.
+    /// </summary>
+    public async Task<string?> MoveAuthenticatorAsync(string userId, string? currentSessionId, string newKey, string code)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = Users(scope);
+        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("User not found.");
+        if (!user.TwoFactorEnabled)
+        {
+            return "Two-factor authentication is off: set it up instead.";
+        }
+        var key = newKey.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+        if (!AuthenticatorKeyShape().IsMatch(key) || !await scope.ServiceProvider.GetRequiredService<TotpVerifier>().VerifyEnrolmentAsync(user, key, code))
+        {
+            return "That code is not right. Enter the current 6-digit code from the new app.";
+        }
+        var keys = (IUserAuthenticatorKeyStore<AppUser>)scope.ServiceProvider.GetRequiredService<IUserStore<AppUser>>();
+        var result = await RecordedAsync(scope, AuditActions.AuthenticatorMoved, userId, async () =>
+        {
+            await keys.SetAuthenticatorKeyAsync(user, key, CancellationToken.None);
+            return await users.UpdateSecurityStampAsync(user);
+        });
+        if (!result.Succeeded)
+        {
+            return result.Errors.First().Description;
+        }
+        await sessions.RevokeAllAsync(userId, new Revocation(RevocationReasons.TwoFactorReset, userId), keepSessionId: currentSessionId);
+        return null;
+    }
+
+    private static AuthenticatorSetup SetupFor(AppUser user, string key)
+    {
         var label = Uri.EscapeDataString($"{Issuer}:{user.Email}");
         var uri = $"otpauth://totp/{label}?secret={key}&issuer={Uri.EscapeDataString(Issuer)}&digits=6";
         using var generator = new QRCodeGenerator();
         using var data = generator.CreateQrCode(uri, QRCodeGenerator.ECCLevel.Q);
         var png = new PngByteQRCode(data).GetGraphic(5);
-        return new AuthenticatorSetup(FormatKey(key!), uri, $"data:image/png;base64,{Convert.ToBase64String(png)}");
+        return new AuthenticatorSetup(FormatKey(key), uri, $"data:image/png;base64,{Convert.ToBase64String(png)}");
     }
+
+    // What GenerateNewAuthenticatorKey makes: 20 random bytes in base32.
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Z2-7]{32}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex AuthenticatorKeyShape();
 
     /// <summary>Turns 2FA on when <paramref name="code"/> matches the key; returns the new recovery codes.</summary>
     public async Task<(IReadOnlyList<string>? RecoveryCodes, string? Error)> EnableAuthenticatorAsync(string userId, string code)

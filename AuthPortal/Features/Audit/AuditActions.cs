@@ -21,6 +21,7 @@ public static class AuditActions
     public const string TwoFactorEnabled = "user.2fa_enabled";
     public const string TwoFactorDisabled = "user.2fa_disabled";
     public const string AuthenticatorReset = "user.2fa_authenticator_reset";
+    public const string AuthenticatorMoved = "user.2fa_authenticator_moved";
     public const string RecoveryCodesGenerated = "user.2fa_recovery_codes_generated";
     public const string RecoveryCodeUsed = "user.2fa_recovery_code_used";
     public const string PasskeyAdded = "user.passkey_added";

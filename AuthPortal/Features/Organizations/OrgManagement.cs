@@ -527,12 +527,14 @@ public sealed partial class OrgManagement(IDbContextFactory<AppDbContext> dbFact
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var rows = await (from invitation in db.Invitations.AsNoTracking()
-                          join role in db.OrgRoles on invitation.OrgRoleId equals role.Id
-                          where invitation.OrganizationId == org.Organization.Id && invitation.AcceptedAt == null && invitation.CancelledAt == null
-                          select new { invitation, role.Name }).ToListAsync(cancellationToken);
-        return OrgResult<IReadOnlyList<InvitationView>>.Ok(rows.Where(r => r.invitation.ExpiresAt > now).OrderByDescending(r => r.invitation.CreatedAt)
-            .Select(r => new InvitationView(r.invitation.Id, r.invitation.Email, r.Name, r.invitation.CreatedAt, r.invitation.ExpiresAt)).ToList());
+        // Expired ones are filtered and ordered by the database (timestamps are stored as UTC ticks, so SQLite compares them too).
+        var pending = await (from invitation in db.Invitations.AsNoTracking()
+                             join role in db.OrgRoles on invitation.OrgRoleId equals role.Id
+                             where invitation.OrganizationId == org.Organization.Id && invitation.AcceptedAt == null && invitation.CancelledAt == null
+                                   && invitation.ExpiresAt > now
+                             orderby invitation.CreatedAt descending
+                             select new InvitationView(invitation.Id, invitation.Email, role.Name, invitation.CreatedAt, invitation.ExpiresAt)).ToListAsync(cancellationToken);
+        return OrgResult<IReadOnlyList<InvitationView>>.Ok(pending);
     }
 
     public async Task<OrgResult<bool>> CancelInvitationAsync(OrgContext org, string actorUserId, string invitationId, CancellationToken cancellationToken = default)
