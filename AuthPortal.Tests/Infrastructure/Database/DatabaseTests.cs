@@ -73,6 +73,35 @@ public sealed class DatabaseTests(DefaultPortal factory) : IClassFixture<Default
         Assert.True(committed);
     }
 
+    [SqliteFact]
+    public async Task AWriteOutsideATransactionWaitsItsTurnInsteadOfSleepingInSqlitesBusyHandler()
+    {
+        var user = await factory.CreateUserAsync($"lone-writer-{Guid.NewGuid():N}@example.com");
+        var contexts = factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using var holder = await contexts.CreateDbContextAsync();
+        await using var other = await contexts.CreateDbContextAsync();
+        await using var turn = await holder.Database.BeginTransactionAsync(); // BEGIN IMMEDIATE: the write lock and the turn
+
+        var waiting = other.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.DisplayName, "Lone writer"));
+
+        // In line for its turn. Without one it would be in SQLite's busy handler on this very thread, which gives up
+        // only when the lock frees (never: this thread holds it) or its timeout passes, and the call would come back
+        // already failed with "database is locked".
+        Assert.False(waiting.IsCompleted);
+        await turn.CommitAsync();
+        Assert.Equal(1, await waiting);
+    }
+
+    [Theory]
+    [InlineData("UPDATE \"AspNetUsers\" SET x = 1", true)]
+    [InlineData("  insert into t values (1)", true)]
+    [InlineData("-- FromTag\nDELETE FROM t", true)]
+    [InlineData("SELECT 1", false)]
+    [InlineData("-- UPDATE in a comment only\nSELECT 1", false)]
+    [InlineData("PRAGMA wal_checkpoint", false)]
+    public void WritesAreToldFromReadsByTheirFirstStatement(string sql, bool writes) =>
+        Assert.Equal(writes, SqliteWriteGate.IsWrite(sql));
+
     [Fact]
     public async Task ManyConcurrentWriteTransactionsAllCommit()
     {

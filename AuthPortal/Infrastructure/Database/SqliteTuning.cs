@@ -24,7 +24,7 @@ internal sealed class SqliteTuning(string connectionString)
     private readonly SqliteWriteGate _writeGate = new();
 
     /// <summary>What every context on this database gets: the pragmas, and write transactions taking turns in process.</summary>
-    public IEnumerable<IInterceptor> Interceptors => [_pragmas, _writeGate.Transactions, _writeGate.Connections];
+    public IEnumerable<IInterceptor> Interceptors => [_pragmas, _writeGate.Transactions, _writeGate.Statements, _writeGate.Connections];
 
     private readonly PragmaInterceptor _pragmas = new();
 
