@@ -85,7 +85,8 @@ public sealed class SecurityPage(IPage page)
     }
 
     /// <summary>Sets up TOTP by reading the manual key, as a person typing it into an app would; returns the key.</summary>
-    public async Task<string> EnableAuthenticatorAsync(Func<IPage, Task>? whileDialogOpen = null, DateTimeOffset? codeAt = null)
+    /// <param name="codeFor">The code to enter for the key shown (default: the app's current one).</param>
+    public async Task<string> EnableAuthenticatorAsync(Func<IPage, Task>? whileDialogOpen = null, Func<string, Task<string>>? codeFor = null)
     {
         await page.ClickAsync("[data-testid=enable-2fa]");
         var key = (await page.Locator("[data-testid=totp-key]").TextContentAsync())!.Trim();
@@ -93,7 +94,7 @@ public sealed class SecurityPage(IPage page)
         {
             await whileDialogOpen(page);
         }
-        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(Totp.Code(key, codeAt));
+        await page.Locator("[data-testid=totp-code] input, input[data-testid=totp-code]").First.FillAsync(codeFor is null ? Totp.Code(key) : await codeFor(key));
         await page.ClickAsync("[data-testid=totp-verify]");
         await Assertions.Expect(page.Locator("[data-testid=recovery-codes] code")).ToHaveCountAsync(10);
         return key;
