@@ -122,20 +122,14 @@ internal sealed class SqliteWriteGate
     {
         public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
         {
-            if (IsLoneWrite(command))
-            {
-                gate.Enter(eventData.ConnectionId);
-            }
+            EnterIfLoneWrite(command, eventData.ConnectionId);
             return result;
         }
 
         public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
             InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            if (IsLoneWrite(command))
-            {
-                await gate.EnterAsync(eventData.ConnectionId, cancellationToken);
-            }
+            await EnterIfLoneWriteAsync(command, eventData.ConnectionId, cancellationToken);
             return result;
         }
 
@@ -154,20 +148,14 @@ internal sealed class SqliteWriteGate
         // A write read back through a reader (INSERT ... RETURNING) holds SQLite's lock until the reader is done with it.
         public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
         {
-            if (IsLoneWrite(command))
-            {
-                gate.Enter(eventData.ConnectionId);
-            }
+            EnterIfLoneWrite(command, eventData.ConnectionId);
             return result;
         }
 
         public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
             InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {
-            if (IsLoneWrite(command))
-            {
-                await gate.EnterAsync(eventData.ConnectionId, cancellationToken);
-            }
+            await EnterIfLoneWriteAsync(command, eventData.ConnectionId, cancellationToken);
             return result;
         }
 
@@ -201,6 +189,17 @@ internal sealed class SqliteWriteGate
                 gate.Leave(connectionId);
             }
         }
+
+        private void EnterIfLoneWrite(DbCommand command, Guid connectionId)
+        {
+            if (IsLoneWrite(command))
+            {
+                gate.Enter(connectionId);
+            }
+        }
+
+        private ValueTask EnterIfLoneWriteAsync(DbCommand command, Guid connectionId, CancellationToken cancellationToken) =>
+            IsLoneWrite(command) ? gate.EnterAsync(connectionId, cancellationToken) : ValueTask.CompletedTask;
 
         private static bool IsLoneWrite(DbCommand command) => command.Transaction is null && IsWrite(command.CommandText);
     }
