@@ -44,15 +44,15 @@ public sealed class TokenScopeTests
     [Fact]
     public void ACookieIsNotNarrowedButAnEmptyTokenScopeAllowsNothing()
     {
-        Assert.Equal(Held, TokenScope.Effective(scopeClaim: null, Held));
-        Assert.Empty(TokenScope.Effective(scopeClaim: "", Held));
+        Assert.Equal(Held, Permissions.WithinScope(scopeClaim: null, Held));
+        Assert.Empty(Permissions.WithinScope(scopeClaim: "", Held));
     }
 
     [Fact]
     public void ATokensPermissionsAreItsScopeIntersectedWithWhatTheUserHoldsNow()
     {
         // The token was granted users.write when the user held it; they no longer do.
-        var effective = TokenScope.Effective("users.read users.write", Held);
+        var effective = Permissions.WithinScope("users.read users.write", Held);
 
         Assert.Equal([Permissions.UsersRead], effective);
     }

@@ -40,7 +40,7 @@ public static class MeApi
             return null;
         }
         // What this token may actually do: current permissions, narrowed by its scope.
-        var effective = TokenScope.Effective(caller.Scope(), await permissions.GetAsync(user.Id));
+        var effective = await permissions.GetWithinScopeAsync(user.Id, caller.Scope());
         return new MeResponse(user.Id, user.Email, user.UserName, user.DisplayName, user.TimeZone, user.EmailConfirmed,
             user.TwoFactorEnabled, user.Roles, [.. effective.Order(StringComparer.Ordinal)], await organizations.ListMineAsync(user.Id));
     }

@@ -57,7 +57,7 @@ public sealed class OrgAccess(IDbContextFactory<AppDbContext> dbFactory, UserPer
         var membership = await db.OrgMembers.AsNoTracking().Where(m => m.OrganizationId == organization.Id && m.UserId == userId)
             .Select(m => new { m.OrgRoleId, m.Role!.Name, m.Role.GrantedPermissions }).FirstOrDefaultAsync(cancellationToken);
         var scope = caller.Scope();
-        var systemAdministrator = TokenScope.Effective(scope, await systemPermissions.GetAsync(userId, cancellationToken)).Contains(Permissions.OrgsManage);
+        var systemAdministrator = (await systemPermissions.GetWithinScopeAsync(userId, scope, cancellationToken)).Contains(Permissions.OrgsManage);
         if (membership is null && !systemAdministrator)
         {
             return null;

@@ -42,7 +42,6 @@ public sealed class UserPermissions
     public async Task<IReadOnlySet<string>> GetAsync(string userId, CancellationToken cancellationToken = default) =>
         (await _graph.GetAsync(cancellationToken)).EffectiveOf(await RoleIdsAsync(userId, cancellationToken));
 
-    /// <summary>As the database has them now, bypassing the caches (live circuits compare this on each revalidation).</summary>
     /// <summary>
     /// What <paramref name="userId"/> may use, and so hand out, when acting through a token or key whose scope claim is
     /// <paramref name="scopeClaim"/>: the part of what they hold that the scope names (everything for a cookie, null).
@@ -69,6 +68,7 @@ public sealed class UserPermissions
             : $"This account holds {string.Join(", ", beyond)}, which you do not: only someone who holds all of it can change it.";
     }
 
+    /// <summary>As the database has them now, bypassing the caches (live circuits compare this on each revalidation).</summary>
     public async Task<IReadOnlySet<string>> GetFreshAsync(string userId, CancellationToken cancellationToken = default)
     {
         Forget(userId);

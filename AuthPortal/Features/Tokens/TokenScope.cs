@@ -39,12 +39,6 @@ public sealed class TokenScope
     public static IReadOnlySet<string> EffectiveInOrganization(string? scopeClaim, IEnumerable<string> granted) =>
         (scopeClaim is null ? granted : granted.Where(Parse(scopeClaim).Names.Contains)).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>
-    /// What a caller may do now: everything <paramref name="held"/> for a cookie (no scope claim), or the part of it
-    /// the token's <paramref name="scopeClaim"/> covers. An empty scope allows nothing.
-    /// </summary>
-    public static IReadOnlySet<string> Effective(string? scopeClaim, IReadOnlySet<string> held) => Permissions.WithinScope(scopeClaim, held);
-
     /// <summary>The scope claim and the <c>scope</c> field of a token response.</summary>
     public override string ToString() => string.Join(' ', Names);
 }

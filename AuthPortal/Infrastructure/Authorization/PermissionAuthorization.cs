@@ -22,7 +22,7 @@ internal sealed class PermissionAuthorizationHandler(UserPermissions userPermiss
         {
             return;
         }
-        var allowed = TokenScope.Effective(context.User.Scope(), await userPermissions.GetAsync(userId));
+        var allowed = await userPermissions.GetWithinScopeAsync(userId, context.User.Scope());
         if (requirement.AnyOf.Any(allowed.Contains))
         {
             context.Succeed(requirement);
